@@ -1,0 +1,41 @@
+{
+    "name": "Insurance Account Manager",
+    "summary": "One accountable account manager per insurance client: "
+    "book of business, policies, claims and service",
+    "version": "18.0.1.0.0",
+    "category": "Sales/Insurance",
+    "website": "https://github.com/insurance-account-manager/insurance_account_manager",
+    "author": "insurance_account_manager contributors",
+    "license": "LGPL-3",
+    "depends": ["crm", "mail", "contacts"],
+    "data": [
+        "security/insurance_account_manager_groups.xml",
+        "security/ir.model.access.csv",
+        "security/insurance_policy_security.xml",
+        "security/insurance_claim_security.xml",
+        "security/res_partner_security.xml",
+        "data/insurance_line_data.xml",
+        "data/insurance_claim_stage_data.xml",
+        "data/ir_sequence_data.xml",
+        "data/ir_cron_data.xml",
+        "views/insurance_line_views.xml",
+        "views/insurance_claim_stage_views.xml",
+        "views/insurance_claim_views.xml",
+        "views/insurance_policy_views.xml",
+        "views/res_partner_views.xml",
+        "views/insurance_menus.xml",
+    ],
+    "demo": [
+        "demo/res_users_demo.xml",
+        "demo/res_partner_demo.xml",
+        "demo/insurance_policy_demo.xml",
+        "demo/insurance_claim_demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "insurance_account_manager/static/tests/tours/*.js",
+        ],
+    },
+    "application": True,
+    "installable": True,
+}

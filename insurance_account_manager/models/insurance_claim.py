@@ -1,0 +1,160 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class InsuranceClaim(models.Model):
+    _name = "insurance.claim"
+    _description = "Insurance Claim"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_reported desc, id desc"
+    _check_company_auto = True
+
+    def _default_stage_id(self):
+        return self.env["insurance.claim.stage"].search([], limit=1)
+
+    # Identification
+    name = fields.Char(
+        string="Claim Number",
+        required=True,
+        readonly=True,
+        copy=False,
+        index="trigram",
+        default=lambda self: _("New"),
+    )
+    active = fields.Boolean(default=True, tracking=True)
+    policy_id = fields.Many2one(
+        "insurance.policy",
+        string="Policy",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+        ondelete="restrict",
+    )
+    partner_id = fields.Many2one(
+        related="policy_id.partner_id", store=True, index=True, string="Client"
+    )
+    account_manager_id = fields.Many2one(
+        related="policy_id.partner_id.account_manager_id",
+        store=True,
+        index=True,
+        string="Account Manager",
+    )
+    line_id = fields.Many2one(related="policy_id.line_id", store=True)
+    company_id = fields.Many2one(related="policy_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="policy_id.currency_id")
+    # Handling
+    stage_id = fields.Many2one(
+        "insurance.claim.stage",
+        string="Stage",
+        index=True,
+        tracking=True,
+        copy=False,
+        ondelete="restrict",
+        default=_default_stage_id,
+        group_expand="_read_group_stage_ids",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Claim Handler",
+        tracking=True,
+        default=lambda self: self.env.user,
+        domain=[("share", "=", False)],
+    )
+    description = fields.Html()
+    color = fields.Integer()
+    # Dates
+    date_loss = fields.Date(string="Date of Loss", required=True, tracking=True)
+    date_reported = fields.Date(
+        string="Reported On", required=True, tracking=True, default=fields.Date.context_today
+    )
+    date_closed = fields.Date(
+        string="Closed On",
+        compute="_compute_date_closed",
+        store=True,
+        readonly=False,
+        copy=False,
+    )
+    # Money
+    amount_claimed = fields.Monetary(tracking=True)
+    amount_reserved = fields.Monetary(tracking=True)
+    amount_paid = fields.Monetary(tracking=True)
+
+    @api.depends("stage_id.is_closed")
+    def _compute_date_closed(self):
+        today = fields.Date.context_today(self)
+        for claim in self:
+            if not claim.stage_id.is_closed:
+                claim.date_closed = False
+            elif not claim.date_closed:
+                claim.date_closed = today
+
+    @api.model
+    def _read_group_stage_ids(self, stages, domain):
+        return stages.search([], order=stages._order)
+
+    @api.constrains("amount_claimed", "amount_reserved", "amount_paid")
+    def _check_amounts(self):
+        for claim in self:
+            if min(claim.amount_claimed, claim.amount_reserved, claim.amount_paid) < 0:
+                raise ValidationError(
+                    _("Claim %(claim)s: amounts cannot be negative.", claim=claim.name)
+                )
+
+    @api.constrains("amount_paid", "policy_id")
+    def _check_amount_paid(self):
+        for claim in self:
+            policy = claim.policy_id
+            if policy.currency_id.compare_amounts(claim.amount_paid, policy.sum_insured) > 0:
+                raise ValidationError(
+                    _(
+                        "Claim %(claim)s: the amount paid (%(paid)s) cannot exceed the sum "
+                        "insured of policy %(policy)s (%(sum)s).",
+                        claim=claim.name,
+                        paid=policy.currency_id.format(claim.amount_paid),
+                        policy=policy.name,
+                        sum=policy.currency_id.format(policy.sum_insured),
+                    )
+                )
+
+    @api.constrains("date_loss", "policy_id")
+    def _check_date_loss(self):
+        for claim in self:
+            policy = claim.policy_id
+            if not policy.date_start <= claim.date_loss <= policy.date_end:
+                raise ValidationError(
+                    _(
+                        "Claim %(claim)s: the date of loss must fall within the cover of "
+                        "policy %(policy)s (%(start)s to %(end)s).",
+                        claim=claim.name,
+                        policy=policy.name,
+                        start=policy.date_start,
+                        end=policy.date_end,
+                    )
+                )
+
+    @api.constrains("date_loss", "date_reported")
+    def _check_date_reported(self):
+        for claim in self:
+            if claim.date_reported < claim.date_loss:
+                raise ValidationError(
+                    _(
+                        "Claim %(claim)s: a loss cannot be reported before it happened.",
+                        claim=claim.name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        policies = self.env["insurance.policy"].browse(
+            [vals["policy_id"] for vals in vals_list if vals.get("policy_id")]
+        )
+        company_by_policy = {policy.id: policy.company_id for policy in policies.sudo()}
+        for vals in vals_list:
+            if vals.get("name", _("New")) == _("New"):
+                company = company_by_policy.get(vals.get("policy_id"), self.env.company)
+                vals["name"] = (
+                    self.env["ir.sequence"].with_company(company).next_by_code("insurance.claim")
+                    or _("New")
+                )
+        return super().create(vals_list)

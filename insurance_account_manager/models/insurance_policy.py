@@ -1,0 +1,256 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+# Policies switched to "expired" by one run of the scheduled action; the
+# cron re-triggers itself while more remain (ir.cron progress API).
+EXPIRY_BATCH_SIZE = 1000
+
+
+class InsurancePolicy(models.Model):
+    _name = "insurance.policy"
+    _description = "Insurance Policy"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_end desc, id desc"
+    _check_company_auto = True
+
+    # Identification
+    name = fields.Char(
+        string="Policy Number", required=True, copy=False, tracking=True, index="trigram"
+    )
+    active = fields.Boolean(default=True, tracking=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Client",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+        ondelete="restrict",
+    )
+    insurer_id = fields.Many2one(
+        "res.partner",
+        string="Insurer",
+        tracking=True,
+        check_company=True,
+        ondelete="restrict",
+        help="The carrier underwriting the risk.",
+    )
+    line_id = fields.Many2one(
+        "insurance.line", string="Line of Business", index=True, tracking=True
+    )
+    account_manager_id = fields.Many2one(
+        related="partner_id.account_manager_id",
+        store=True,
+        index=True,
+        string="Account Manager",
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("active", "Active"),
+            ("expired", "Expired"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        tracking=True,
+        index=True,
+        copy=False,
+    )
+    # Money
+    currency_id = fields.Many2one(
+        "res.currency",
+        required=True,
+        default=lambda self: self.env.company.currency_id,
+    )
+    premium = fields.Monetary(string="Annual Premium", tracking=True)
+    sum_insured = fields.Monetary(tracking=True)
+    # Dates
+    date_start = fields.Date(
+        string="Start Date", required=True, tracking=True, default=fields.Date.context_today
+    )
+    date_end = fields.Date(
+        string="End Date",
+        required=True,
+        tracking=True,
+        index=True,
+        compute="_compute_date_end",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Last day of cover. Defaults to one year after the start date.",
+    )
+    # Renewal chain
+    previous_policy_id = fields.Many2one(
+        "insurance.policy",
+        string="Previous Term",
+        copy=False,
+        check_company=True,
+        index="btree_not_null",
+        tracking=True,
+    )
+    renewal_policy_ids = fields.One2many("insurance.policy", "previous_policy_id")
+    renewal_policy_id = fields.Many2one(
+        "insurance.policy",
+        string="Renewed By",
+        compute="_compute_renewal_policy_id",
+        store=True,
+    )
+    # Claims
+    claim_ids = fields.One2many("insurance.claim", "policy_id", string="Claims")
+    claim_count = fields.Integer(compute="_compute_claim_count")
+    notes = fields.Html()
+
+    _sql_constraints = [
+        (
+            "name_company_uniq",
+            "unique(name, company_id)",
+            "A policy number must be unique within a company.",
+        ),
+        (
+            "previous_policy_uniq",
+            "unique(previous_policy_id)",
+            "A policy term can only be renewed once.",
+        ),
+    ]
+
+    @api.depends("date_start")
+    def _compute_date_end(self):
+        for policy in self:
+            if policy.date_start and not policy.date_end:
+                policy.date_end = policy.date_start + relativedelta(years=1, days=-1)
+
+    @api.depends("renewal_policy_ids")
+    def _compute_renewal_policy_id(self):
+        for policy in self:
+            policy.renewal_policy_id = policy.renewal_policy_ids[:1]
+
+    def _compute_claim_count(self):
+        counts = dict(
+            self.env["insurance.claim"]._read_group(
+                [("policy_id", "in", self.ids)], ["policy_id"], ["__count"]
+            )
+        )
+        for policy in self:
+            policy.claim_count = counts.get(policy, 0)
+
+    @api.constrains("date_start", "date_end")
+    def _check_dates(self):
+        for policy in self:
+            if policy.date_start and policy.date_end and policy.date_end <= policy.date_start:
+                raise ValidationError(
+                    _(
+                        "Policy %(policy)s: the end date must be after the start date.",
+                        policy=policy.name,
+                    )
+                )
+
+    @api.constrains("premium", "sum_insured")
+    def _check_amounts(self):
+        for policy in self:
+            if policy.premium < 0 or policy.sum_insured < 0:
+                raise ValidationError(
+                    _(
+                        "Policy %(policy)s: the premium and the sum insured cannot be negative.",
+                        policy=policy.name,
+                    )
+                )
+
+    @api.constrains("sum_insured")
+    def _check_sum_insured_covers_claims(self):
+        paid = self.env["insurance.claim"].sudo()._read_group(
+            [("policy_id", "in", self.ids)], ["policy_id"], ["amount_paid:max"]
+        )
+        for policy, max_paid in paid:
+            if policy.currency_id.compare_amounts(max_paid, policy.sum_insured) > 0:
+                raise ValidationError(
+                    _(
+                        "Policy %(policy)s: the sum insured cannot be lower than the "
+                        "%(paid)s already paid on one of its claims.",
+                        policy=policy.name,
+                        paid=policy.currency_id.format(max_paid),
+                    )
+                )
+
+    @api.constrains("date_start", "date_end")
+    def _check_claims_within_cover(self):
+        claims = self.env["insurance.claim"].sudo().search(
+            [("policy_id", "in", self.ids)]
+        )
+        for claim in claims:
+            policy = claim.policy_id
+            if not policy.date_start <= claim.date_loss <= policy.date_end:
+                raise ValidationError(
+                    _(
+                        "Policy %(policy)s: claim %(claim)s has a loss date outside the "
+                        "new period of cover.",
+                        policy=policy.name,
+                        claim=claim.name,
+                    )
+                )
+
+    @api.constrains("previous_policy_id", "partner_id")
+    def _check_previous_policy(self):
+        for policy in self.filtered("previous_policy_id"):
+            previous = policy.previous_policy_id
+            if previous == policy:
+                raise ValidationError(_("A policy cannot renew itself."))
+            if previous.partner_id != policy.partner_id:
+                raise ValidationError(
+                    _(
+                        "Policy %(policy)s can only renew a policy of the same client.",
+                        policy=policy.name,
+                    )
+                )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_with_claims(self):
+        with_claims = self.sudo().filtered("claim_ids")
+        if with_claims:
+            raise UserError(
+                _(
+                    "Policies with claims cannot be deleted: %(policies)s. "
+                    "Archive them instead.",
+                    policies=", ".join(with_claims.mapped("name")),
+                )
+            )
+
+    def action_activate(self):
+        if any(policy.state != "draft" for policy in self):
+            raise UserError(_("Only draft policies can be activated."))
+        self.write({"state": "active"})
+
+    def action_cancel(self):
+        if any(policy.state == "cancelled" for policy in self):
+            raise UserError(_("This policy is already cancelled."))
+        self.write({"state": "cancelled"})
+
+    def action_set_draft(self):
+        self.write({"state": "draft"})
+
+    def action_view_claims(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "insurance_account_manager.insurance_claim_action"
+        )
+        action["domain"] = [("policy_id", "=", self.id)]
+        action["context"] = {"default_policy_id": self.id}
+        return action
+
+    @api.model
+    def _cron_expire_policies(self):
+        """Mark active policies whose cover has ended as expired.
+
+        Idempotent: only active policies past their end date are selected, so
+        a rerun after a crash picks up exactly what is left.
+        """
+        domain = [("state", "=", "active"), ("date_end", "<", fields.Date.context_today(self))]
+        policies = self.search(domain, limit=EXPIRY_BATCH_SIZE, order="id")
+        policies.write({"state": "expired"})
+        remaining = self.search_count(domain) if len(policies) == EXPIRY_BATCH_SIZE else 0
+        self.env["ir.cron"]._notify_progress(done=len(policies), remaining=remaining)

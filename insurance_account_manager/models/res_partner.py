@@ -1,0 +1,157 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools.sql import column_exists, create_column
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # Relationship
+    is_insurance_client = fields.Boolean(
+        string="Insurance Client",
+        compute="_compute_is_insurance_client",
+        store=True,
+        readonly=False,
+        index=True,
+        help="Clients are served by an account manager. A partner becomes a client "
+        "as soon as it holds a policy.",
+    )
+    account_manager_id = fields.Many2one(
+        "res.users",
+        string="Account Manager",
+        tracking=True,
+        index="btree_not_null",
+        check_company=True,
+        domain=[("share", "=", False)],
+        help="The one person accountable for this client, from underwriting to claims.",
+    )
+    backup_manager_id = fields.Many2one(
+        "res.users",
+        string="Backup Manager",
+        tracking=True,
+        index="btree_not_null",
+        check_company=True,
+        domain=[("share", "=", False)],
+        help="Takes over while the account manager is absent.",
+    )
+    # Book of business
+    insurance_policy_ids = fields.One2many("insurance.policy", "partner_id", string="Policies")
+    insurance_claim_ids = fields.One2many("insurance.claim", "partner_id", string="Claims")
+    insurance_policy_count = fields.Integer(compute="_compute_insurance_counts")
+    insurance_claim_count = fields.Integer(compute="_compute_insurance_counts")
+    insurance_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_insurance_currency_id"
+    )
+    annual_premium = fields.Monetary(
+        compute="_compute_annual_premium",
+        store=True,
+        currency_field="insurance_currency_id",
+        help="Sum of the annual premiums of the client's active policies, in the "
+        "currency of the client's company.",
+    )
+
+    def _auto_init(self):
+        # res.partner is large on a live database: create the new stored computed
+        # columns in SQL so that the ORM does not compute them row by row at install.
+        # No partner has a policy yet, so the right value is the column default.
+        if not column_exists(self.env.cr, "res_partner", "annual_premium"):
+            create_column(self.env.cr, "res_partner", "annual_premium", "numeric")
+            self.env.cr.execute("UPDATE res_partner SET annual_premium = 0")
+        if not column_exists(self.env.cr, "res_partner", "is_insurance_client"):
+            create_column(self.env.cr, "res_partner", "is_insurance_client", "boolean")
+            self.env.cr.execute("UPDATE res_partner SET is_insurance_client = false")
+        return super()._auto_init()
+
+    @api.depends("insurance_policy_ids")
+    def _compute_is_insurance_client(self):
+        for partner in self:
+            partner.is_insurance_client = partner.is_insurance_client or bool(
+                partner.insurance_policy_ids
+            )
+
+    def _compute_insurance_counts(self):
+        policy_counts = dict(
+            self.env["insurance.policy"]._read_group(
+                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        claim_counts = dict(
+            self.env["insurance.claim"]._read_group(
+                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.insurance_policy_count = policy_counts.get(partner, 0)
+            partner.insurance_claim_count = claim_counts.get(partner, 0)
+
+    @api.depends("company_id")
+    @api.depends_context("company")
+    def _compute_insurance_currency_id(self):
+        for partner in self:
+            partner.insurance_currency_id = (
+                partner.company_id.currency_id or self.env.company.currency_id
+            )
+
+    @api.depends(
+        "insurance_policy_ids.premium",
+        "insurance_policy_ids.state",
+        "insurance_policy_ids.currency_id",
+        "insurance_policy_ids.active",
+    )
+    def _compute_annual_premium(self):
+        premiums = self.env["insurance.policy"].sudo()._read_group(
+            [("partner_id", "in", self.ids), ("state", "=", "active")],
+            ["partner_id", "currency_id"],
+            ["premium:sum"],
+        )
+        totals = dict.fromkeys(self, 0.0)
+        today = fields.Date.context_today(self)
+        for partner, currency, premium in premiums:
+            company = partner.company_id or self.env.company
+            totals[partner] += currency._convert(premium, company.currency_id, company, today)
+        for partner in self:
+            partner.annual_premium = totals.get(partner, 0.0)
+
+    @api.constrains("account_manager_id", "backup_manager_id", "company_id")
+    def _check_backup_manager(self):
+        for partner in self:
+            if partner.backup_manager_id and partner.backup_manager_id == partner.account_manager_id:
+                raise ValidationError(
+                    _(
+                        "%(client)s: the backup manager must be someone other than the "
+                        "account manager.",
+                        client=partner.display_name,
+                    )
+                )
+        self._check_company(["account_manager_id", "backup_manager_id"])
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_insurance_client(self):
+        policies = self.env["insurance.policy"].sudo().with_context(active_test=False)
+        holders = policies._read_group([("partner_id", "in", self.ids)], ["partner_id"])
+        if holders:
+            raise UserError(
+                _(
+                    "Clients with policies or claims cannot be deleted: %(clients)s. "
+                    "Archive them instead.",
+                    clients=", ".join(partner.display_name for (partner,) in holders),
+                )
+            )
+
+    def action_view_insurance_policies(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "insurance_account_manager.insurance_policy_action"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action
+
+    def action_view_insurance_claims(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "insurance_account_manager.insurance_claim_action"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"search_default_partner_id": self.id}
+        return action

@@ -1,0 +1,149 @@
+"""Shared test base: one user per group and a small, documented book.
+
+The book (all in the main company, policies in force 2026-01-01 to 2026-12-31):
+
+================  ==================  ===============  ==========================
+client            account manager     backup           policies
+================  ==================  ===============  ==========================
+client_harbin     user_am (team)      user_am_2        policy_motor (premium 12,000,
+                                                       sum insured 500,000),
+                                                       policy_property (30,000 /
+                                                       5,000,000)
+client_dalian     user_am_2 (team)    -                policy_cargo (8,000 / 800,000)
+client_shenyang   user_am_other       -                policy_liability (5,000 /
+                  (no team)                            1,000,000)
+================  ==================  ===============  ==========================
+
+``user_lead`` leads the sales team "Northeast" whose members are ``user_am`` and
+``user_am_2``; ``user_am_other`` belongs to no team led by ``user_lead``.
+"""
+
+from contextlib import contextmanager
+from datetime import date
+
+from odoo import Command
+from odoo.tests import TransactionCase, new_test_user
+
+GROUP_AM = "insurance_account_manager.insurance_group_account_manager"
+GROUP_LEAD = "insurance_account_manager.insurance_group_team_lead"
+GROUP_ADMIN = "insurance_account_manager.insurance_group_admin"
+
+COVER_START = date(2026, 1, 1)
+COVER_END = date(2026, 12, 31)
+
+
+class InsuranceCommon(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls.env.ref("base.main_company")
+        cls.user_admin = new_test_user(
+            cls.env, login="iam_admin", name="Ada Admin", groups=GROUP_ADMIN
+        )
+        cls.user_lead = new_test_user(
+            cls.env, login="iam_lead", name="Zhang Lead", groups=GROUP_LEAD
+        )
+        cls.user_am = new_test_user(cls.env, login="iam_am", name="Li Wei", groups=GROUP_AM)
+        cls.user_am_2 = new_test_user(
+            cls.env, login="iam_am_2", name="Sarah Chen", groups=GROUP_AM
+        )
+        cls.user_am_other = new_test_user(
+            cls.env, login="iam_am_other", name="David Okafor", groups=GROUP_AM
+        )
+        cls.team = cls.env["crm.team"].create(
+            {
+                "name": "Northeast",
+                "user_id": cls.user_lead.id,
+                "crm_team_member_ids": [
+                    Command.create({"user_id": cls.user_am.id}),
+                    Command.create({"user_id": cls.user_am_2.id}),
+                ],
+            }
+        )
+        cls.line_motor = cls.env.ref("insurance_account_manager.insurance_line_motor")
+        cls.line_property = cls.env.ref("insurance_account_manager.insurance_line_property")
+        cls.line_cargo = cls.env.ref("insurance_account_manager.insurance_line_marine_cargo")
+        cls.line_liability = cls.env.ref("insurance_account_manager.insurance_line_liability")
+        cls.insurer = cls.env["res.partner"].create(
+            {"name": "Harbin Mutual Insurance Co.", "is_company": True}
+        )
+        Partner = cls.env["res.partner"]
+        cls.client_harbin = Partner.create(
+            {
+                "name": "Harbin Boiler Works",
+                "is_company": True,
+                "is_insurance_client": True,
+                "account_manager_id": cls.user_am.id,
+                "backup_manager_id": cls.user_am_2.id,
+            }
+        )
+        cls.client_dalian = Partner.create(
+            {
+                "name": "Dalian Port Logistics",
+                "is_company": True,
+                "is_insurance_client": True,
+                "account_manager_id": cls.user_am_2.id,
+            }
+        )
+        cls.client_shenyang = Partner.create(
+            {
+                "name": "Shenyang Brewery",
+                "is_company": True,
+                "is_insurance_client": True,
+                "account_manager_id": cls.user_am_other.id,
+            }
+        )
+        cls.policy_motor = cls._create_policy(
+            "T-MOTOR-1", cls.client_harbin, cls.line_motor, 12000, 500000
+        )
+        cls.policy_property = cls._create_policy(
+            "T-PROP-1", cls.client_harbin, cls.line_property, 30000, 5000000
+        )
+        cls.policy_cargo = cls._create_policy(
+            "T-CARGO-1", cls.client_dalian, cls.line_cargo, 8000, 800000
+        )
+        cls.policy_liability = cls._create_policy(
+            "T-LIAB-1", cls.client_shenyang, cls.line_liability, 5000, 1000000
+        )
+        cls.stage_notified = cls.env.ref("insurance_account_manager.insurance_claim_stage_notified")
+        cls.stage_settlement = cls.env.ref(
+            "insurance_account_manager.insurance_claim_stage_settlement"
+        )
+        cls.stage_closed = cls.env.ref("insurance_account_manager.insurance_claim_stage_closed")
+
+    @contextmanager
+    def assertRaisesRegex(self, exception, expected_regex, msg=None):
+        """unittest's assertRaisesRegex inside a savepoint, as Odoo's assertRaises:
+        what the failed operation wrote is rolled back, as in a real request."""
+        with self._assertRaises(exception, msg=msg) as cm:
+            yield cm
+        self.assertRegex(str(cm.exception), expected_regex)
+
+    @classmethod
+    def _create_policy(cls, name, client, line, premium, sum_insured, **values):
+        return cls.env["insurance.policy"].create(
+            {
+                "name": name,
+                "partner_id": client.id,
+                "insurer_id": cls.insurer.id,
+                "line_id": line.id,
+                "premium": premium,
+                "sum_insured": sum_insured,
+                "date_start": COVER_START,
+                "date_end": COVER_END,
+                "state": "active",
+                **values,
+            }
+        )
+
+    @classmethod
+    def _create_claim(cls, policy, **values):
+        return cls.env["insurance.claim"].create(
+            {
+                "policy_id": policy.id,
+                "date_loss": date(2026, 3, 10),
+                "date_reported": date(2026, 3, 12),
+                **values,
+            }
+        )
