@@ -1,0 +1,253 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.osv import expression
+
+# Records of a client whose open activities and followers move with the client.
+CLIENT_RECORD_MODELS = ("res.partner", "insurance.policy", "insurance.claim")
+
+
+class InsuranceAssignmentBatch(models.Model):
+    """A set of client moves made together (one reassignment), which is applied
+    on its effective date and can be undone as a whole."""
+
+    _name = "insurance.assignment.batch"
+    _description = "Client Reassignment Batch"
+    _inherit = ["mail.thread"]
+    _order = "id desc"
+
+    name = fields.Char(required=True, readonly=True, default=lambda self: _("New"), copy=False)
+    user_id = fields.Many2one(
+        "res.users", string="Made By", default=lambda self: self.env.user, readonly=True
+    )
+    reason = fields.Char(readonly=True, required=True)
+    date_effective = fields.Date(
+        string="Effective Date", required=True, default=fields.Date.context_today, readonly=True
+    )
+    handover_days = fields.Integer(
+        readonly=True,
+        help="Days during which the previous manager stays the client's backup and follower.",
+    )
+    state = fields.Selection(
+        [
+            ("scheduled", "Scheduled"),
+            ("done", "Done"),
+            ("undone", "Undone"),
+        ],
+        required=True,
+        default="scheduled",
+        tracking=True,
+        readonly=True,
+    )
+    assignment_ids = fields.One2many("insurance.manager.assignment", "batch_id", readonly=True)
+    moved_activity_ids = fields.Many2many(
+        "mail.activity",
+        string="Moved Activities",
+        readonly=True,
+        help="Open activities handed to the new managers (handed back on undo).",
+    )
+    assignment_count = fields.Integer(compute="_compute_assignment_count")
+
+    def _compute_assignment_count(self):
+        counts = dict(
+            self.env["insurance.manager.assignment"]._read_group(
+                [("batch_id", "in", self.ids)], ["batch_id"], ["__count"]
+            )
+        )
+        for batch in self:
+            batch.assignment_count = counts.get(batch, 0)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", _("New")) == _("New"):
+                vals["name"] = self.env["ir.sequence"].next_by_code(
+                    "insurance.assignment.batch"
+                ) or _("New")
+        return super().create(vals_list)
+
+    def action_undo(self):
+        """Put every client of the batch back with the manager it had before."""
+        if not self.env.user.has_group("insurance_account_manager.insurance_group_team_lead"):
+            raise UserError(_("Only team leads and administrators can undo a reassignment."))
+        self.check_access("write")
+        for batch in self:
+            if batch.state == "undone":
+                raise UserError(_("Batch %(batch)s is already undone.", batch=batch.name))
+        for batch in self.sudo():
+            batch._undo()
+        return True
+
+    def action_view_assignments(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "insurance_account_manager.insurance_manager_assignment_action"
+        )
+        action["domain"] = [("batch_id", "=", self.id)]
+        return action
+
+    # ------------------------------------------------------------
+    # Apply
+    # ------------------------------------------------------------
+
+    def _apply(self):
+        """Move the batch's clients to their new managers (rows ``planned``)."""
+        self.ensure_one()
+        rows = self.assignment_ids.filtered(lambda row: row.state == "planned")
+        handover_until = (
+            self.date_effective + timedelta(days=self.handover_days)
+            if self.handover_days > 0
+            else False
+        )
+        # the current rows of these clients end the day before the move
+        self.env["insurance.manager.assignment"].search(
+            [("partner_id", "in", rows.partner_id.ids), ("state", "=", "current")]
+        ).write({"state": "ended", "date_to": self.date_effective - timedelta(days=1)})
+        for row in rows:
+            row.previous_user_id = row.partner_id.account_manager_id
+            row.previous_backup_id = row.partner_id.backup_manager_id
+        Partner = self.env["res.partner"].with_context(insurance_assignment_history_done=True)
+        by_move = defaultdict(lambda: self.env["insurance.manager.assignment"])
+        for row in rows:
+            by_move[row.previous_user_id, row.user_id] |= row
+        for (old_user, new_user), move_rows in by_move.items():
+            partners = Partner.browse(move_rows.partner_id.ids)
+            values = {"account_manager_id": new_user.id}
+            if handover_until and old_user and old_user != new_user:
+                values["backup_manager_id"] = old_user.id
+            else:
+                # the new manager cannot back themselves up
+                partners.filtered(lambda p, user=new_user: p.backup_manager_id == user).write(
+                    {"backup_manager_id": False}
+                )
+            partners.write(values)
+            records = self._client_records(partners)
+            if old_user and old_user != new_user:
+                activities = self._client_activities(records, old_user)
+                activities.write({"user_id": new_user.id})
+                self.moved_activity_ids |= activities
+            for recordset in records:
+                recordset.message_subscribe(partner_ids=new_user.partner_id.ids)
+                if old_user and old_user != new_user and not handover_until:
+                    recordset.message_unsubscribe(partner_ids=old_user.partner_id.ids)
+        rows.write(
+            {
+                "state": "current",
+                "date_from": self.date_effective,
+                "handover_until": handover_until,
+                "handover_done": not handover_until,
+            }
+        )
+        self.state = "done"
+        self.message_post(
+            body=_("%(count)s client(s) moved to their new managers.", count=len(rows))
+        )
+
+    def _client_records(self, partners):
+        """The clients with their open policies and claims (three recordsets)."""
+        return [
+            partners,
+            self.env["insurance.policy"].search(
+                [("partner_id", "in", partners.ids), ("state", "in", ("draft", "active"))]
+            ),
+            self.env["insurance.claim"].search(
+                [("partner_id", "in", partners.ids), ("date_closed", "=", False)]
+            ),
+        ]
+
+    def _client_activities(self, records, user):
+        """Open activities of ``user`` on ``records`` (see :meth:`_client_records`)."""
+        parts = [
+            [("res_model", "=", recordset._name), ("res_id", "in", recordset.ids)]
+            for recordset in records
+            if recordset
+        ]
+        if not parts:
+            return self.env["mail.activity"]
+        return self.env["mail.activity"].search(
+            expression.AND([[("user_id", "=", user.id)], expression.OR(parts)])
+        )
+
+    # ------------------------------------------------------------
+    # Undo
+    # ------------------------------------------------------------
+
+    def _undo(self):
+        self.ensure_one()
+        if self.state == "scheduled":
+            self.assignment_ids.write({"state": "cancelled"})
+            self.state = "undone"
+            self.message_post(body=_("Reassignment cancelled before its effective date."))
+            return
+        today = fields.Date.context_today(self)
+        # clients whose manager changed again since (their row of the batch has
+        # ended) are left alone
+        rows = self.assignment_ids.filtered(lambda row: row.state in ("current", "ended"))
+        still = rows.filtered(
+            lambda row: row.state == "current" and row.partner_id.account_manager_id == row.user_id
+        )
+        skipped = rows - still
+        Partner = self.env["res.partner"].with_context(insurance_assignment_history_done=True)
+        by_move = defaultdict(lambda: self.env["insurance.manager.assignment"])
+        for row in still:
+            by_move[row.user_id, row.previous_user_id, row.previous_backup_id] |= row
+        moved = self.moved_activity_ids.exists()
+        for (new_user, old_user, old_backup), move_rows in by_move.items():
+            partners = Partner.browse(move_rows.partner_id.ids)
+            partners.write(
+                {
+                    "account_manager_id": old_user.id,
+                    "backup_manager_id": old_backup.id if old_backup != old_user else False,
+                }
+            )
+            records = self._client_records(partners)
+            owned = {(rs._name, rid) for rs in records for rid in rs.ids}
+            moved.filtered(
+                lambda a, user=new_user: a.user_id == user and (a.res_model, a.res_id) in owned
+            ).write({"user_id": old_user.id or self.env.user.id})
+            for recordset in records:
+                if old_user:
+                    recordset.message_subscribe(partner_ids=old_user.partner_id.ids)
+                if new_user != old_user:
+                    recordset.message_unsubscribe(partner_ids=new_user.partner_id.ids)
+        still.write({"state": "ended", "date_to": today, "handover_done": True})
+        self.env["insurance.manager.assignment"].create(
+            [
+                {
+                    "partner_id": row.partner_id.id,
+                    "user_id": row.previous_user_id.id,
+                    "previous_user_id": row.user_id.id,
+                    "date_from": today,
+                    "origin": "undo",
+                    "reason": _("Undo of %(batch)s", batch=self.name),
+                    "state": "current",
+                }
+                for row in still
+                if row.previous_user_id
+            ]
+        )
+        self.state = "undone"
+        body = _("Undone: %(count)s client(s) back with their previous manager.", count=len(still))
+        if skipped:
+            body += Markup("<br/>") + _(
+                "Left alone, as their manager changed again since: %(clients)s",
+                clients=", ".join(skipped.partner_id.mapped("display_name")),
+            )
+        self.message_post(body=body)
+
+    # ------------------------------------------------------------
+    # Scheduled action
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_apply_scheduled(self):
+        """Apply the reassignments whose effective date has come, and end the
+        handovers that are over. Idempotent: applied batches are ``done``."""
+        today = fields.Date.context_today(self)
+        for batch in self.search([("state", "=", "scheduled"), ("date_effective", "<=", today)]):
+            batch._apply()
+        self.env["insurance.manager.assignment"]._end_handovers()

@@ -1,0 +1,100 @@
+from odoo import api, fields, models
+
+# The three standard tiers whose load weights are edited on the Settings page.
+SETTINGS_TIER_CODES = ("key", "general", "retail")
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    # Tiering
+    insurance_auto_tiering = fields.Boolean(
+        string="Automatic Client Tiering",
+        compute="_compute_insurance_tiering_cron",
+        readonly=False,
+    )
+    insurance_tiering_interval_number = fields.Integer(
+        string="Recompute Tiers Every",
+        compute="_compute_insurance_tiering_cron",
+        readonly=False,
+    )
+    insurance_tiering_interval_type = fields.Selection(
+        [("days", "Days"), ("weeks", "Weeks"), ("months", "Months")],
+        string="Tiering Interval Unit",
+        compute="_compute_insurance_tiering_cron",
+        readonly=False,
+    )
+    insurance_tier_weight_key = fields.Float(
+        string="Key Client Weight", compute="_compute_insurance_tier_weights", readonly=False
+    )
+    insurance_tier_weight_general = fields.Float(
+        string="General Client Weight", compute="_compute_insurance_tier_weights", readonly=False
+    )
+    insurance_tier_weight_retail = fields.Float(
+        string="Retail Client Weight", compute="_compute_insurance_tier_weights", readonly=False
+    )
+    # Assignment
+    insurance_auto_assignment = fields.Boolean(
+        string="Automatic Assignment of New Clients",
+        config_parameter="insurance_account_manager.auto_assignment",
+    )
+    insurance_default_capacity = fields.Float(
+        string="Default Manager Capacity",
+        config_parameter="insurance_account_manager.default_capacity",
+        default=100.0,
+        help="Capacity units given to a new account manager.",
+    )
+
+    def _insurance_tiering_cron(self):
+        return self.env.ref(
+            "insurance_account_manager.ir_cron_recompute_insurance_tiers", raise_if_not_found=False
+        )
+
+    @api.depends("company_id")
+    def _compute_insurance_tiering_cron(self):
+        cron = self.sudo()._insurance_tiering_cron()
+        for setting in self:
+            setting.insurance_auto_tiering = bool(cron and cron.active)
+            setting.insurance_tiering_interval_number = cron.interval_number if cron else 1
+            setting.insurance_tiering_interval_type = (
+                cron.interval_type if cron and cron.interval_type in ("days", "weeks", "months")
+                else "days"
+            )
+
+    @api.depends("company_id")
+    def _compute_insurance_tier_weights(self):
+        tiers = self.env["insurance.client.tier"].sudo().search(
+            [("code", "in", SETTINGS_TIER_CODES)]
+        )
+        weights = {tier.code: tier.load_weight for tier in tiers}
+        for setting in self:
+            for code in SETTINGS_TIER_CODES:
+                setting[f"insurance_tier_weight_{code}"] = weights.get(code, 0.0)
+
+    def set_values(self):
+        super().set_values()
+        if not self.env.user.has_group("insurance_account_manager.insurance_group_admin"):
+            return
+        cron = self.sudo()._insurance_tiering_cron()
+        if cron:
+            cron_vals = {
+                "active": self.insurance_auto_tiering,
+                "interval_number": max(self.insurance_tiering_interval_number, 1),
+                "interval_type": self.insurance_tiering_interval_type or "days",
+            }
+            cron_vals = {name: value for name, value in cron_vals.items() if cron[name] != value}
+            if cron_vals:
+                cron.write(cron_vals)
+        tiers = self.env["insurance.client.tier"].search([("code", "in", SETTINGS_TIER_CODES)])
+        for tier in tiers:
+            weight = self[f"insurance_tier_weight_{tier.code}"]
+            if tier.load_weight != weight:
+                tier.load_weight = weight
+
+    def action_insurance_recompute_tiers(self):
+        self.ensure_one()
+        return self.env["res.partner"].action_recompute_insurance_tiers()
+
+    def action_insurance_assign_managers(self):
+        self.ensure_one()
+        return self.env["res.partner"].action_assign_account_managers()

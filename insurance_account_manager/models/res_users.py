@@ -1,0 +1,126 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+CAPACITY_PARAM = "insurance_account_manager.default_capacity"
+DEFAULT_CAPACITY = 100.0
+
+
+class ResUsers(models.Model):
+    _inherit = "res.users"
+
+    def _default_insurance_capacity(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(CAPACITY_PARAM)
+        try:
+            return float(value) if value else DEFAULT_CAPACITY
+        except ValueError:
+            return DEFAULT_CAPACITY
+
+    # Role
+    is_account_manager = fields.Boolean(
+        string="Takes Insurance Clients",
+        help="Takes insurance clients: the assignment rules only consider account managers.",
+    )
+    insurance_client_ids = fields.One2many(
+        "res.partner", "account_manager_id", string="Managed Clients"
+    )
+    # Capacity
+    insurance_capacity = fields.Float(
+        string="Capacity",
+        default=_default_insurance_capacity,
+        help="Capacity in units: each client uses the load weight of its tier.",
+    )
+    insurance_load = fields.Float(
+        string="Load",
+        compute="_compute_insurance_load",
+        help="Units used by the clients this user manages (tier weights from Settings).",
+    )
+    insurance_load_ratio = fields.Float(string="Load (%)", compute="_compute_insurance_load")
+    insurance_client_count = fields.Integer(string="Clients", compute="_compute_insurance_load")
+    # Competence and reach
+    insurance_qualification_ids = fields.One2many(
+        "insurance.qualification", "user_id", string="Qualifications"
+    )
+    insurance_country_ids = fields.Many2many(
+        "res.country",
+        "res_users_insurance_country_rel",
+        string="Countries Served",
+        help="Leave empty to serve clients of every country.",
+    )
+    insurance_state_ids = fields.Many2many(
+        "res.country.state",
+        "res_users_insurance_state_rel",
+        string="Regions Served",
+        help="Leave empty to serve every region of the countries served.",
+    )
+    insurance_lang_ids = fields.Many2many(
+        "res.lang",
+        "res_users_insurance_lang_rel",
+        string="Languages Spoken",
+        help="Leave empty when language does not restrict the clients this user can serve.",
+    )
+    # Absence
+    insurance_absence_from = fields.Date(string="Absent From")
+    insurance_absence_to = fields.Date(string="Absent Until")
+    insurance_backup_user_id = fields.Many2one(
+        "res.users",
+        string="Backup During Absence",
+        domain=[("share", "=", False)],
+        help="Takes the new clients that would have gone to this user while they are absent.",
+    )
+    is_insurance_absent = fields.Boolean(
+        string="Absent Today", compute="_compute_is_insurance_absent"
+    )
+
+    @api.depends("insurance_client_ids.insurance_tier_id.load_weight")
+    def _compute_insurance_load(self):
+        loads = self.env["res.partner"]._insurance_manager_loads(self.ids)
+        counts = dict(
+            self.env["res.partner"].sudo()._read_group(
+                [("account_manager_id", "in", self.ids), ("is_insurance_client", "=", True)],
+                ["account_manager_id"],
+                ["__count"],
+            )
+        )
+        for user in self:
+            user.insurance_load = loads.get(user.id, 0.0)
+            user.insurance_client_count = counts.get(user, 0)
+            user.insurance_load_ratio = (
+                100.0 * user.insurance_load / user.insurance_capacity
+                if user.insurance_capacity
+                else 0.0
+            )
+
+    @api.depends("insurance_absence_from", "insurance_absence_to")
+    @api.depends_context("date")
+    def _compute_is_insurance_absent(self):
+        today = fields.Date.context_today(self)
+        for user in self:
+            user.is_insurance_absent = user._is_insurance_absent_on(today)
+
+    def _is_insurance_absent_on(self, day):
+        self.ensure_one()
+        start, end = self.insurance_absence_from, self.insurance_absence_to
+        if not start and not end:
+            return False
+        return (not start or start <= day) and (not end or day <= end)
+
+    @api.constrains("insurance_capacity")
+    def _check_insurance_capacity(self):
+        if any(user.insurance_capacity < 0 for user in self):
+            raise ValidationError(_("A manager's capacity cannot be negative."))
+
+    @api.constrains("insurance_absence_from", "insurance_absence_to", "insurance_backup_user_id")
+    def _check_insurance_absence(self):
+        for user in self:
+            if (
+                user.insurance_absence_from
+                and user.insurance_absence_to
+                and user.insurance_absence_to < user.insurance_absence_from
+            ):
+                raise ValidationError(
+                    _("%(user)s: an absence cannot end before it starts.", user=user.name)
+                )
+            if user.insurance_backup_user_id == user:
+                raise ValidationError(
+                    _("%(user)s cannot be their own backup.", user=user.name)
+                )

@@ -1,0 +1,1 @@
+# Pure decision logic: plain Python, no database access, no Odoo import.

@@ -1,0 +1,227 @@
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..models.res_partner import UNTIERED_WEIGHT
+
+DEFAULT_HANDOVER_DAYS = 30
+
+
+class InsuranceClientReassign(models.TransientModel):
+    """Move a set of clients, or a manager's whole book, to other managers:
+    preview, effective date, handover, reason; undoable as a batch."""
+
+    _name = "insurance.client.reassign"
+    _description = "Reassign Clients"
+
+    def _default_partner_ids(self):
+        if self.env.context.get("active_model") == "res.partner":
+            return self.env["res.partner"].browse(self.env.context.get("active_ids", []))
+        return self.env["res.partner"]
+
+    selection_mode = fields.Selection(
+        [("clients", "Selected Clients"), ("manager", "All Clients of a Manager")],
+        string="Clients",
+        required=True,
+        default="clients",
+    )
+    partner_ids = fields.Many2many(
+        "res.partner",
+        string="Clients to Move",
+        default=_default_partner_ids,
+        domain=[("is_insurance_client", "=", True)],
+    )
+    source_user_id = fields.Many2one(
+        "res.users", string="Current Manager", domain=[("share", "=", False)]
+    )
+    target_mode = fields.Selection(
+        [("user", "To a Manager"), ("rules", "By the Assignment Rules")],
+        string="Move",
+        required=True,
+        default="user",
+    )
+    target_user_id = fields.Many2one(
+        "res.users",
+        string="New Manager",
+        domain=[("share", "=", False), ("is_account_manager", "=", True)],
+    )
+    date_effective = fields.Date(
+        string="Effective Date", required=True, default=fields.Date.context_today
+    )
+    handover_days = fields.Integer(
+        string="Handover (days)",
+        default=DEFAULT_HANDOVER_DAYS,
+        help="During the handover the previous manager stays the client's backup and "
+        "keeps following its records.",
+    )
+    reason = fields.Char(required=True)
+    line_ids = fields.One2many("insurance.client.reassign.line", "wizard_id", string="Preview")
+    moved_count = fields.Integer(compute="_compute_counts")
+    stay_count = fields.Integer(compute="_compute_counts")
+
+    @api.depends("line_ids.new_user_id")
+    def _compute_counts(self):
+        for wizard in self:
+            wizard.moved_count = len(wizard.line_ids.filtered("new_user_id"))
+            wizard.stay_count = len(wizard.line_ids) - wizard.moved_count
+
+    @api.onchange(
+        "selection_mode", "partner_ids", "source_user_id", "target_mode", "target_user_id"
+    )
+    def _onchange_clear_preview(self):
+        self.line_ids = [Command.clear()]
+
+    def _get_clients(self):
+        self.ensure_one()
+        if self.selection_mode == "manager":
+            if not self.source_user_id:
+                raise UserError(_("Choose the manager whose clients move."))
+            return self.env["res.partner"].search(
+                [
+                    ("account_manager_id", "=", self.source_user_id.id),
+                    ("is_insurance_client", "=", True),
+                ]
+            )
+        # clients the user cannot see are kept, so that the rights check refuses them
+        return self.sudo().partner_ids.with_env(self.env)
+
+    def _check_rights(self, clients):
+        """Administrators move any client; team leads the clients they can see
+        (their team's); account managers only the clients they manage."""
+        user = self.env.user
+        if user.has_group("insurance_account_manager.insurance_group_admin"):
+            return
+        if not user.has_group("insurance_account_manager.insurance_group_account_manager"):
+            raise AccessError(_("Only account managers, team leads and administrators reassign clients."))
+        clients.check_access("write")
+        if not user.has_group("insurance_account_manager.insurance_group_team_lead"):
+            others = clients.filtered(lambda p: p.account_manager_id != user)
+            if others:
+                raise AccessError(
+                    _(
+                        "You can only hand over your own clients; ask your team lead for: %(clients)s",
+                        clients=", ".join(others.mapped("display_name")),
+                    )
+                )
+
+    def _plan(self, clients):
+        """[line values] for ``clients``: who goes where, with the new loads."""
+        if self.target_mode == "user":
+            if not self.target_user_id:
+                raise UserError(_("Choose the new manager."))
+            target = self.target_user_id
+            load = self.env["res.partner"]._insurance_manager_loads(target.ids).get(target.id, 0.0)
+            values = []
+            for partner in clients.sorted("id"):
+                weight = partner.insurance_tier_id.load_weight or UNTIERED_WEIGHT
+                if partner.account_manager_id != target:
+                    load += weight
+                values.append(
+                    {
+                        "partner_id": partner.id,
+                        "old_user_id": partner.account_manager_id.id,
+                        "new_user_id": target.id,
+                        "weight": weight,
+                        "new_load": load,
+                        "new_capacity": target.insurance_capacity,
+                    }
+                )
+            return values
+        plan, _rules, _candidates, managers = clients.sudo()._insurance_plan_managers(
+            exclude_user_ids=set(clients.account_manager_id.ids)
+        )
+        values = []
+        for partner in clients.sorted("id"):
+            user_id, rule_id, reason = plan[partner.id]
+            manager = managers.get(user_id) if user_id else None
+            values.append(
+                {
+                    "partner_id": partner.id,
+                    "old_user_id": partner.account_manager_id.id,
+                    "new_user_id": user_id or False,
+                    "rule_id": rule_id or False,
+                    "weight": partner.insurance_tier_id.load_weight or UNTIERED_WEIGHT,
+                    "new_load": manager.load if manager else 0.0,
+                    "new_capacity": manager.capacity if manager else 0.0,
+                    "reason": reason or False,
+                }
+            )
+        return values
+
+    def action_preview(self):
+        self.ensure_one()
+        clients = self._get_clients()
+        if not clients:
+            raise UserError(_("There is no client to move."))
+        self._check_rights(clients)
+        self.line_ids = [Command.clear()] + [
+            Command.create(values) for values in self._plan(clients)
+        ]
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+            "name": _("Reassign Clients"),
+        }
+
+    def action_confirm(self):
+        self.ensure_one()
+        if not self.line_ids:
+            self.action_preview()
+        clients = self.line_ids.partner_id
+        self._check_rights(clients)
+        if self.handover_days < 0:
+            raise UserError(_("The handover cannot last a negative number of days."))
+        moves = self.line_ids.filtered(
+            lambda line: line.new_user_id and line.new_user_id != line.partner_id.account_manager_id
+        )
+        if not moves:
+            raise UserError(_("No client would change manager."))
+        over = moves.filtered(lambda line: line.new_load > line.new_capacity)
+        if over:
+            raise UserError(
+                _(
+                    "%(user)s would go above capacity (%(load)s of %(capacity)s units). "
+                    "Raise their capacity or move fewer clients.",
+                    user=over[0].new_user_id.name,
+                    load=max(over.mapped("new_load")),
+                    capacity=over[0].new_capacity,
+                )
+            )
+        batch = (
+            self.env["insurance.assignment.batch"]
+            .sudo()
+            .create(
+                {
+                    "reason": self.reason,
+                    "date_effective": self.date_effective,
+                    "handover_days": self.handover_days,
+                    "assignment_ids": [
+                        Command.create(
+                            {
+                                "partner_id": line.partner_id.id,
+                                "user_id": line.new_user_id.id,
+                                "previous_user_id": line.partner_id.account_manager_id.id,
+                                "rule_id": line.rule_id.id,
+                                "date_from": self.date_effective,
+                                "origin": "reassign",
+                                "reason": self.reason,
+                                "state": "planned",
+                            }
+                        )
+                        for line in moves
+                    ],
+                }
+            )
+        )
+        if self.date_effective <= fields.Date.context_today(self):
+            batch._apply()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": batch._name,
+            "res_id": batch.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+

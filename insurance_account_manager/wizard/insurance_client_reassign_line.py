@@ -1,0 +1,20 @@
+from odoo import fields, models
+
+from ..models.res_partner import UNASSIGNED_REASONS
+
+
+class InsuranceClientReassignLine(models.TransientModel):
+    _name = "insurance.client.reassign.line"
+    _description = "Reassign Clients: Preview Line"
+    _order = "new_user_id, partner_id"
+
+    wizard_id = fields.Many2one("insurance.client.reassign", required=True, ondelete="cascade")
+    partner_id = fields.Many2one("res.partner", string="Client", required=True)
+    tier_id = fields.Many2one(related="partner_id.insurance_tier_id")
+    old_user_id = fields.Many2one("res.users", string="Current Manager")
+    new_user_id = fields.Many2one("res.users", string="New Manager")
+    rule_id = fields.Many2one("insurance.assignment.rule", string="Rule")
+    weight = fields.Float(string="Units")
+    new_load = fields.Float(string="New Manager's Load After")
+    new_capacity = fields.Float(string="New Manager's Capacity")
+    reason = fields.Selection(UNASSIGNED_REASONS, string="Why Not Moved")
