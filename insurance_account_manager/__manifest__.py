@@ -39,6 +39,7 @@
         "demo/res_partner_demo.xml",
         "demo/insurance_policy_demo.xml",
         "demo/insurance_claim_demo.xml",
+        "demo/insurance_assignment_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

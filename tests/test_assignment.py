@@ -60,6 +60,7 @@ class AssignmentCommon(InsuranceCommon):
             ]
         )
         Rule = cls.env["insurance.assignment.rule"]
+        Rule.search([]).active = False  # the rules of the demo data, if any
         cls.rule_key = Rule.create(
             {
                 "name": "Key clients",

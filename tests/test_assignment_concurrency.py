@@ -54,6 +54,9 @@ class TestAssignmentConcurrency(BaseCase):
                     "line_ids": [Command.set(motor.ids)],
                 }
             )
+            # the other rules (demo data) would place what this rule refuses
+            self.other_rules = env["insurance.assignment.rule"].search([])
+            self.other_rules.active = False
             self.rule = env["insurance.assignment.rule"].create(
                 {
                     "name": "Concurrency rule",
@@ -74,6 +77,7 @@ class TestAssignmentConcurrency(BaseCase):
             self.ids = {
                 "manager": self.manager.id,
                 "rule": self.rule.id,
+                "other_rules": self.other_rules.ids,
                 "clients": self.clients.ids,
                 "key": tier.load_weight,
             }
@@ -83,6 +87,7 @@ class TestAssignmentConcurrency(BaseCase):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"active_test": False})
             env["insurance.assignment.rule"].browse(self.ids["rule"]).unlink()
+            env["insurance.assignment.rule"].browse(self.ids["other_rules"]).active = True
             env["res.partner"].browse(self.ids["clients"]).unlink()
             user = env["res.users"].browse(self.ids["manager"])
             partner = user.partner_id

@@ -15,7 +15,11 @@ class InsuranceAssignmentRule(models.Model):
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
-        "res.company", index=True, help="Leave empty for a rule of every company."
+        "res.company",
+        index=True,
+        default=lambda self: self.env.company,
+        help="Leave empty for a rule of every company (it can then name no sales team "
+        "of a single company).",
     )
     # Which clients
     tier_ids = fields.Many2many(

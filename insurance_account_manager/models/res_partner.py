@@ -364,7 +364,12 @@ class ResPartner(models.Model):
         a client (e.g. the manager who is leaving).
         """
         Rule = self.env["insurance.assignment.rule"].sudo()
-        rules = Rule.search([("company_id", "in", [False, *self.company_id.ids])])
+        # a client shared by every company (no company) follows the rules of the
+        # company the run works in
+        companies = self.company_id
+        if any(not partner.company_id for partner in self):
+            companies |= self.env.company
+        rules = Rule.search([("company_id", "in", [False, *companies.ids])])
         candidates_by_rule = {
             rule.id: rule._candidate_users().filtered(lambda u: u.id not in exclude_user_ids)
             for rule in rules
@@ -397,10 +402,11 @@ class ResPartner(models.Model):
         needs = self._insurance_assignment_needs(rules)
         plan = {}
         for partner in self:
+            company = partner.company_id or self.env.company
             partner_rules = [
                 rule
                 for rule in plain_rules
-                if not rule_company[rule.rule_id] or rule_company[rule.rule_id] == partner.company_id
+                if not rule_company[rule.rule_id] or rule_company[rule.rule_id] == company
             ]
             user_id, rule_id, reason = assignment.pick_manager(
                 needs[partner.id], partner_rules, managers
