@@ -46,7 +46,8 @@ iam_python() {
         say "installing Python packages into $venv"
         command -v python3.11 >/dev/null && base_py=python3.11 || base_py=python3
         "$base_py" -m venv "$venv"
-        "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req" > "$venv/pip.log" 2>&1 \
+            || { tail -20 "$venv/pip.log" >&2; die "installing Python packages failed (log: $venv/pip.log)"; }
         echo "$want" > "$stamp"
     fi
     PY="$venv/bin/python"
