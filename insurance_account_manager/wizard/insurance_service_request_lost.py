@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 
 class InsuranceServiceRequestLost(models.TransientModel):
@@ -32,7 +32,7 @@ class InsuranceServiceRequestLost(models.TransientModel):
     def _check_competitor(self):
         for wizard in self:
             if wizard.lost_reason_id.is_competitor and not wizard.competitor_id:
-                raise UserError(_("Name the competitor the renewal was lost to."))
+                raise ValidationError(_("Name the competitor the renewal was lost to."))
 
     def action_mark_lost(self):
         self.ensure_one()
