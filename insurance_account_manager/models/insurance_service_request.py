@@ -370,9 +370,12 @@ class InsuranceServiceRequest(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         requests = super().create(vals_list)
+        by_user = defaultdict(lambda: self.browse())
         for request in requests:
-            if request.user_id:
-                request.message_subscribe(partner_ids=request.user_id.partner_id.ids)
+            by_user[request.user_id] |= request
+        for user, user_requests in by_user.items():
+            if user:
+                user_requests.message_subscribe(partner_ids=user.partner_id.ids)
         return requests
 
     def write(self, vals):
