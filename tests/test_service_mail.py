@@ -27,7 +27,11 @@ class TestServiceMail(ServiceCommon):
         cls.alias_domain = cls.env["mail.alias.domain"].create({"name": "insurer.example.com"})
         cls.company.alias_domain_id = cls.alias_domain
         cls.type_underwriting.write(
-            {"alias_domain_id": cls.alias_domain.id, "alias_name": "underwriting", "team_id": cls.team.id}
+            {
+                "alias_domain_id": cls.alias_domain.id,
+                "alias_name": "underwriting",
+                "team_id": cls.team.id,
+            }
         )
         cls.client_harbin.email = "insurance@harbin-boiler.example.com"
         cls.harbin_contact = cls.env["res.partner"].create(

@@ -71,7 +71,10 @@ class TestServicePerformance(ServiceCommon):
         Request.read_progress_bar(
             domain,
             "stage_id",
-            {"field": "sla_state", "colors": {"on_track": "success", "at_risk": "warning", "breached": "danger"}},
+            {
+                "field": "sla_state",
+                "colors": {"on_track": "success", "at_risk": "warning", "breached": "danger"},
+            },
         )
         cards = 0
         for group in groups["groups"]:

@@ -49,7 +49,11 @@ class TestServiceRenewal(ServiceCommon):
     def test_lead_times_per_tier_and_boundaries(self):
         # key 90 days, general 60, retail 30, no tier: 60 (the default)
         client_none = self.env["res.partner"].create(
-            {"name": "No Tier Co", "is_insurance_client": True, "account_manager_id": self.user_am.id}
+            {
+                "name": "No Tier Co",
+                "is_insurance_client": True,
+                "account_manager_id": self.user_am.id,
+            }
         )
         due = (
             self._policy(self.client_harbin, TODAY + timedelta(days=90))

@@ -141,10 +141,18 @@ class TestServiceRequestAccess(ServiceCommon):
         cls.req_unknown = cls._create_request(False)
         cls.other_company = cls.env["res.company"].create({"name": "Dalian Branch"})
         cls.req_other_company = cls.Request.create(
-            {"name": "Elsewhere", "type_id": cls.type_general.id, "company_id": cls.other_company.id}
+            {
+                "name": "Elsewhere",
+                "type_id": cls.type_general.id,
+                "company_id": cls.other_company.id,
+            }
         )
         cls.all_requests = (
-            cls.req_harbin | cls.req_dalian | cls.req_shenyang | cls.req_unknown | cls.req_other_company
+            cls.req_harbin
+            | cls.req_dalian
+            | cls.req_shenyang
+            | cls.req_unknown
+            | cls.req_other_company
         )
 
     def _visible(self, user):

@@ -664,7 +664,8 @@ class InsuranceServiceRequest(models.Model):
         values["type_id"] = request_type.id
         if client:
             values["partner_id"] = client.id
-            values["company_id"] = (client.company_id or request_type.company_id or self.env.company).id
+            company = client.company_id or request_type.company_id or self.env.company
+            values["company_id"] = company.id
         else:
             values["partner_id"] = False
             lead = request_type.team_id.user_id
