@@ -98,3 +98,15 @@ class TestServiceSurvey(ServiceCommon):
         self.assertEqual(sprinklers.state, "done")
         self.assertTrue(followup.date_closed)
         self.assertLessEqual(followup.date_closed, datetime.now())
+
+    def test_survey_interval_from_settings(self):
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(
+            (settings.insurance_survey_interval_key, settings.insurance_survey_interval_retail),
+            (12, 0),
+        )
+        settings.insurance_survey_interval_retail = 6
+        settings.execute()
+        self.assertEqual(self.tier_retail.survey_interval_months, 6)
+        self._run("2026-01-10")
+        self.assertIn(self.client_shenyang, self._surveys().partner_id)
