@@ -7,7 +7,7 @@
     "website": "https://github.com/insurance-account-manager/insurance_account_manager",
     "author": "insurance_account_manager contributors",
     "license": "LGPL-3",
-    "depends": ["crm", "mail", "contacts"],
+    "depends": ["crm", "mail", "contacts", "resource"],
     "data": [
         "security/insurance_account_manager_groups.xml",
         "security/ir.model.access.csv",
@@ -15,9 +15,13 @@
         "security/insurance_claim_security.xml",
         "security/res_partner_security.xml",
         "security/insurance_assignment_security.xml",
+        "security/insurance_service_request_security.xml",
         "data/insurance_line_data.xml",
         "data/insurance_client_tier_data.xml",
         "data/insurance_claim_stage_data.xml",
+        "data/insurance_service_type_data.xml",
+        "data/insurance_service_sla_data.xml",
+        "data/insurance_service_lost_reason_data.xml",
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
         "data/mail_activity_type_data.xml",
@@ -32,6 +36,9 @@
         "views/insurance_manager_assignment_views.xml",
         "views/insurance_assignment_batch_views.xml",
         "wizard/insurance_client_reassign_views.xml",
+        "wizard/insurance_service_request_lost_views.xml",
+        "views/insurance_service_type_views.xml",
+        "views/insurance_service_request_views.xml",
         "views/insurance_menus.xml",
     ],
     "demo": [
@@ -40,6 +47,7 @@
         "demo/insurance_policy_demo.xml",
         "demo/insurance_claim_demo.xml",
         "demo/insurance_assignment_demo.xml",
+        "demo/insurance_service_request_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -147,3 +147,6 @@ class InsuranceCommon(TransactionCase):
                 **values,
             }
         )
+
+
+GROUP_HANDLER = "insurance_account_manager.insurance_group_service_handler"

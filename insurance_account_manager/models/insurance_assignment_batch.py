@@ -8,7 +8,12 @@ from odoo.exceptions import UserError
 from odoo.osv import expression
 
 # Records of a client whose open activities and followers move with the client.
-CLIENT_RECORD_MODELS = ("res.partner", "insurance.policy", "insurance.claim")
+CLIENT_RECORD_MODELS = (
+    "res.partner",
+    "insurance.policy",
+    "insurance.claim",
+    "insurance.service.request",
+)
 
 
 class InsuranceAssignmentBatch(models.Model):
@@ -148,7 +153,8 @@ class InsuranceAssignmentBatch(models.Model):
         )
 
     def _client_records(self, partners):
-        """The clients with their open policies and claims (three recordsets)."""
+        """The clients with their open policies, claims and service requests
+        (four recordsets)."""
         return [
             partners,
             self.env["insurance.policy"].search(
@@ -156,6 +162,9 @@ class InsuranceAssignmentBatch(models.Model):
             ),
             self.env["insurance.claim"].search(
                 [("partner_id", "in", partners.ids), ("date_closed", "=", False)]
+            ),
+            self.env["insurance.service.request"].search(
+                [("partner_id", "in", partners.ids), ("stage_state", "=", "open")]
             ),
         ]
 

@@ -75,6 +75,15 @@ class InsuranceClaim(models.Model):
         readonly=False,
         copy=False,
     )
+    turnaround_days = fields.Integer(
+        string="Turnaround (days)",
+        compute="_compute_turnaround_days",
+        store=True,
+        help="Calendar days from the report to the closing of the claim.",
+    )
+    service_request_ids = fields.One2many(
+        "insurance.service.request", "claim_id", string="Service Requests"
+    )
     # Money
     amount_claimed = fields.Monetary(tracking=True)
     amount_reserved = fields.Monetary(tracking=True)
@@ -88,6 +97,14 @@ class InsuranceClaim(models.Model):
                 claim.date_closed = False
             elif not claim.date_closed:
                 claim.date_closed = today
+
+    @api.depends("date_reported", "date_closed")
+    def _compute_turnaround_days(self):
+        for claim in self:
+            if claim.date_reported and claim.date_closed:
+                claim.turnaround_days = (claim.date_closed - claim.date_reported).days
+            else:
+                claim.turnaround_days = 0
 
     @api.model
     def _read_group_stage_ids(self, stages, domain):
@@ -157,4 +174,15 @@ class InsuranceClaim(models.Model):
                     self.env["ir.sequence"].with_company(company).next_by_code("insurance.claim")
                     or _("New")
                 )
-        return super().create(vals_list)
+        claims = super().create(vals_list)
+        self.env["insurance.service.request"]._create_claim_requests(claims)
+        return claims
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "stage_id" in vals:
+            requests = self.env["insurance.service.request"].sudo().search(
+                [("claim_id", "in", self.ids), ("type_code", "=", "claim")]
+            )
+            requests._sync_claim_stage()
+        return result

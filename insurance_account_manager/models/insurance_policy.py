@@ -2,10 +2,15 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+from ..tools import service
 
 # Policies switched to "expired" by one run of the scheduled action; the
 # cron re-triggers itself while more remain (ir.cron progress API).
 EXPIRY_BATCH_SIZE = 1000
+# Policies given a renewal request per run of the renewal scheduled action.
+RENEWAL_BATCH_SIZE = 500
 
 
 class InsurancePolicy(models.Model):
@@ -100,6 +105,29 @@ class InsurancePolicy(models.Model):
         string="Renewed By",
         compute="_compute_renewal_policy_id",
         store=True,
+    )
+    renewal_state = fields.Selection(
+        [
+            ("open", "Renewal Open"),
+            ("renewed", "Renewed"),
+            ("not_renewed", "Not Renewed"),
+        ],
+        string="Renewal",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        tracking=True,
+        help="Set by the renewal pipeline: open when the renewal request opens, then "
+        "renewed (the next term exists) or not renewed.",
+    )
+    renewal_request_ids = fields.One2many(
+        "insurance.service.request", "renewed_policy_id", string="Renewal Requests"
+    )
+    renewal_lost_reason_id = fields.Many2one(
+        "insurance.service.lost.reason", string="Not Renewed Because", readonly=True, copy=False
+    )
+    renewal_competitor_id = fields.Many2one(
+        "res.partner", string="Lost To", readonly=True, copy=False
     )
     # Claims
     claim_ids = fields.One2many("insurance.claim", "policy_id", string="Claims")
@@ -254,3 +282,80 @@ class InsurancePolicy(models.Model):
         policies.write({"state": "expired"})
         remaining = self.search_count(domain) if len(policies) == EXPIRY_BATCH_SIZE else 0
         self.env["ir.cron"]._notify_progress(done=len(policies), remaining=remaining)
+
+    # ------------------------------------------------------------
+    # Renewals
+    # ------------------------------------------------------------
+
+    @api.model
+    def _renewal_due_domain(self, today):
+        """Active terms due for renewal on ``today`` that have no renewal request
+        and no next term: the end date within the lead time of the client's tier."""
+        tiers = self.env["insurance.client.tier"].sudo().with_context(active_test=False).search([])
+        horizons = service.renewal_horizons(
+            {tier.id: tier.renewal_lead_days for tier in tiers}, today
+        )
+        by_tier = []
+        for tier_ids, last_end in horizons:
+            by_tier.append(
+                [
+                    "&",
+                    ("partner_id.insurance_tier_id", "in", list(tier_ids))
+                    if tier_ids is not None
+                    else ("partner_id.insurance_tier_id", "=", False),
+                    ("date_end", "<=", last_end),
+                ]
+            )
+        return [
+            ("active", "=", True),
+            ("state", "=", "active"),
+            ("renewal_state", "=", False),
+            ("renewal_request_ids", "=", False),
+            ("renewal_policy_ids", "=", False),
+            *(["|"] * (len(by_tier) - 1)),
+            *(term for condition in by_tier for term in condition),
+        ]
+
+    @api.model
+    def _cron_generate_renewals(self):
+        """Open a renewal request for each active policy term ending within its
+        tier's lead time.
+
+        Exactly one request per term, whatever reruns, crashes or overlaps:
+        only terms without a request are selected, rows another run holds are
+        skipped (``FOR UPDATE SKIP LOCKED``), and a unique index on the
+        request's renewed term refuses any second request.
+        """
+        Policy = self.sudo().with_context(active_test=False)
+        domain = Policy._renewal_due_domain(fields.Date.context_today(self))
+        policies = Policy.search(domain, limit=RENEWAL_BATCH_SIZE, order="date_end, id")
+        locked = Policy._renewal_lock(policies)
+        self.env["insurance.service.request"]._create_renewal_requests(locked)
+        remaining = Policy.search_count(domain) if len(policies) == RENEWAL_BATCH_SIZE else 0
+        self.env["ir.cron"]._notify_progress(done=len(locked), remaining=remaining)
+        return locked
+
+    @api.model
+    def _renewal_lock(self, policies):
+        """``policies`` whose rows this transaction could lock (others are being
+        renewed by an overlapping run)."""
+        if not policies:
+            return policies
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM insurance_policy WHERE id = ANY(%s) AND renewal_state IS NULL "
+                "ORDER BY id FOR UPDATE SKIP LOCKED",
+                policies.ids,
+            )
+        )
+        ids = {row[0] for row in self.env.cr.fetchall()}
+        return policies.filtered(lambda policy: policy.id in ids)
+
+    def action_view_renewal_requests(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "insurance_account_manager.insurance_service_request_action"
+        )
+        action["domain"] = [("renewed_policy_id", "=", self.id)]
+        action["context"] = {"active_test": False}
+        return action

@@ -45,6 +45,41 @@ class ResConfigSettings(models.TransientModel):
         help="Capacity units given to a new account manager.",
     )
 
+    # Service
+    insurance_renewal_lead_key = fields.Integer(
+        string="Key Client Renewal Lead Time", compute="_compute_insurance_tier_service", readonly=False
+    )
+    insurance_renewal_lead_general = fields.Integer(
+        string="General Client Renewal Lead Time",
+        compute="_compute_insurance_tier_service",
+        readonly=False,
+    )
+    insurance_renewal_lead_retail = fields.Integer(
+        string="Retail Client Renewal Lead Time",
+        compute="_compute_insurance_tier_service",
+        readonly=False,
+    )
+    insurance_survey_interval_key = fields.Integer(
+        string="Key Client Survey Interval", compute="_compute_insurance_tier_service", readonly=False
+    )
+    insurance_survey_interval_general = fields.Integer(
+        string="General Client Survey Interval",
+        compute="_compute_insurance_tier_service",
+        readonly=False,
+    )
+    insurance_survey_interval_retail = fields.Integer(
+        string="Retail Client Survey Interval",
+        compute="_compute_insurance_tier_service",
+        readonly=False,
+    )
+    insurance_renewal_rise_threshold = fields.Float(
+        string="Flag Premium Rises Above (%)",
+        config_parameter="insurance_account_manager.renewal_rise_threshold",
+        default=10.0,
+        help="Renewals whose premium rises by more than this percentage are flagged on "
+        "the card.",
+    )
+
     def _insurance_tiering_cron(self):
         return self.env.ref(
             "insurance_account_manager.ir_cron_recompute_insurance_tiers", raise_if_not_found=False
@@ -71,6 +106,20 @@ class ResConfigSettings(models.TransientModel):
             for code in SETTINGS_TIER_CODES:
                 setting[f"insurance_tier_weight_{code}"] = weights.get(code, 0.0)
 
+    @api.depends("company_id")
+    def _compute_insurance_tier_service(self):
+        tiers = self.env["insurance.client.tier"].sudo().search(
+            [("code", "in", SETTINGS_TIER_CODES)]
+        )
+        by_code = {tier.code: tier for tier in tiers}
+        for setting in self:
+            for code in SETTINGS_TIER_CODES:
+                tier = by_code.get(code)
+                setting[f"insurance_renewal_lead_{code}"] = tier.renewal_lead_days if tier else 0
+                setting[f"insurance_survey_interval_{code}"] = (
+                    tier.survey_interval_months if tier else 0
+                )
+
     def set_values(self):
         super().set_values()
         if not self.env.user.has_group("insurance_account_manager.insurance_group_admin"):
@@ -90,6 +139,13 @@ class ResConfigSettings(models.TransientModel):
             weight = self[f"insurance_tier_weight_{tier.code}"]
             if tier.load_weight != weight:
                 tier.load_weight = weight
+            service_vals = {
+                "renewal_lead_days": self[f"insurance_renewal_lead_{tier.code}"],
+                "survey_interval_months": self[f"insurance_survey_interval_{tier.code}"],
+            }
+            service_vals = {name: value for name, value in service_vals.items() if tier[name] != value}
+            if service_vals:
+                tier.write(service_vals)
 
     def action_insurance_recompute_tiers(self):
         self.ensure_one()

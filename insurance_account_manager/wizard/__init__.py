@@ -1,2 +1,3 @@
 from . import insurance_client_reassign_line
 from . import insurance_client_reassign
+from . import insurance_service_request_lost

@@ -1,0 +1,44 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class InsuranceServiceSla(models.Model):
+    """Time allowed to close a request of a pipeline, in working hours of the
+    company's working calendar, per client tier."""
+
+    _name = "insurance.service.sla"
+    _description = "Service Level Agreement"
+    _order = "type_id, sequence, id"
+
+    name = fields.Char(compute="_compute_name", store=True, readonly=False)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    type_id = fields.Many2one(
+        "insurance.service.type", string="Service Type", required=True, ondelete="cascade"
+    )
+    tier_id = fields.Many2one(
+        "insurance.client.tier",
+        string="Client Tier",
+        help="Leave empty for clients of every tier (a rule naming the tier wins).",
+    )
+    hours = fields.Float(
+        string="Working Hours",
+        required=True,
+        help="Working hours (company calendar, public holidays excluded) allowed "
+        "from the request's opening to its closing.",
+    )
+
+    @api.depends("type_id", "tier_id", "hours")
+    def _compute_name(self):
+        for sla in self:
+            sla.name = _(
+                "%(type)s, %(tier)s: %(hours)s h",
+                type=sla.type_id.name or "",
+                tier=sla.tier_id.name or _("all tiers"),
+                hours=sla.hours,
+            )
+
+    @api.constrains("hours")
+    def _check_hours(self):
+        if any(sla.hours <= 0 for sla in self):
+            raise ValidationError(_("An SLA must allow a positive number of working hours."))

@@ -1,0 +1,40 @@
+from odoo import fields, models
+
+STAGE_STATES = [
+    ("open", "In Progress"),
+    ("won", "Won / Done"),
+    ("lost", "Lost / Cancelled"),
+]
+
+
+class InsuranceServiceStage(models.Model):
+    _name = "insurance.service.stage"
+    _description = "Service Stage"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    fold = fields.Boolean(help="Folded in the service kanban.")
+    state = fields.Selection(
+        STAGE_STATES,
+        string="Meaning",
+        required=True,
+        default="open",
+        help="Won / Done and Lost / Cancelled stages close the request: its SLA "
+        "stops, and a renewal won creates the next policy term.",
+    )
+    type_ids = fields.Many2many(
+        "insurance.service.type",
+        "insurance_service_stage_type_rel",
+        "stage_id",
+        "type_id",
+        string="Service Types",
+        help="The pipelines that show this stage.",
+    )
+    claim_stage_ids = fields.Many2many(
+        "insurance.claim.stage",
+        string="Follows Claim Stages",
+        help="Claims-service requests move to this stage when their claim reaches "
+        "one of these claim stages.",
+    )
+    description = fields.Text(translate=True)

@@ -1,0 +1,198 @@
+"""Service pipelines: types, stages, requests, accountability and access."""
+
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common import GROUP_ADMIN, GROUP_HANDLER, InsuranceCommon
+
+
+class ServiceCommon(InsuranceCommon):
+    """The common book with tiers (Harbin key, Dalian general, Shenyang retail),
+    a department handler, and the company on a UTC 40-hour calendar
+    (Monday to Friday, 8:00-12:00 and 13:00-17:00)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        ref = cls.env.ref
+        cls.tier_key = ref("insurance_account_manager.insurance_client_tier_key")
+        cls.tier_general = ref("insurance_account_manager.insurance_client_tier_general")
+        cls.tier_retail = ref("insurance_account_manager.insurance_client_tier_retail")
+        (cls.tier_key | cls.tier_general | cls.tier_retail).write({"active": True})
+        cls.tier_key.write({"renewal_lead_days": 90, "survey_interval_months": 12})
+        cls.tier_general.write({"renewal_lead_days": 60, "survey_interval_months": 24})
+        cls.tier_retail.write({"renewal_lead_days": 30, "survey_interval_months": 0})
+        cls.client_harbin.insurance_tier_id = cls.tier_key
+        cls.client_dalian.insurance_tier_id = cls.tier_general
+        cls.client_shenyang.insurance_tier_id = cls.tier_retail
+        cls.type_underwriting = ref("insurance_account_manager.insurance_service_type_underwriting")
+        cls.type_renewal = ref("insurance_account_manager.insurance_service_type_renewal")
+        cls.type_survey = ref("insurance_account_manager.insurance_service_type_risk_survey")
+        cls.type_loss_prevention = ref(
+            "insurance_account_manager.insurance_service_type_loss_prevention"
+        )
+        cls.type_claim = ref("insurance_account_manager.insurance_service_type_claim")
+        cls.type_general = ref("insurance_account_manager.insurance_service_type_general")
+        cls.stage_renewal_due = ref("insurance_account_manager.insurance_service_stage_renewal_due")
+        cls.stage_renewal_won = ref("insurance_account_manager.insurance_service_stage_renewal_won")
+        cls.stage_renewal_lost = ref(
+            "insurance_account_manager.insurance_service_stage_renewal_lost"
+        )
+        cls.stage_new = ref("insurance_account_manager.insurance_service_stage_new")
+        cls.stage_in_progress = ref("insurance_account_manager.insurance_service_stage_in_progress")
+        cls.stage_done = ref("insurance_account_manager.insurance_service_stage_done")
+        cls.user_handler = new_test_user(
+            cls.env, login="iam_handler", name="Wang Underwriter", groups=GROUP_HANDLER
+        )
+        cls.user_admin_other = new_test_user(
+            cls.env, login="iam_admin_other", name="Other Admin", groups=GROUP_ADMIN
+        )
+        cls.calendar = cls.env["resource.calendar"].create(
+            {"name": "Test 40 hours (UTC)", "tz": "UTC", "company_id": cls.company.id}
+        )
+        cls.company.resource_calendar_id = cls.calendar
+        cls.Request = cls.env["insurance.service.request"]
+
+    @classmethod
+    def _create_request(cls, client, request_type=None, **values):
+        return cls.Request.create(
+            {
+                "name": f"Request for {client.name if client else 'nobody'}",
+                "type_id": (request_type or cls.type_general).id,
+                "partner_id": client.id if client else False,
+                **values,
+            }
+        )
+
+
+@tagged("post_install", "-at_install", "insurance")
+class TestServiceRequest(ServiceCommon):
+    def test_pipelines_and_stages(self):
+        codes = set(self.env["insurance.service.type"].search([]).mapped("code"))
+        self.assertEqual(
+            codes,
+            {"underwriting", "renewal", "risk_survey", "loss_prevention", "claim", "general"},
+        )
+        for service_type in self.env["insurance.service.type"].search([]):
+            states = set(service_type.stage_ids.mapped("state"))
+            self.assertLessEqual({"open", "won", "lost"}, states, service_type.name)
+        request = self._create_request(self.client_harbin, self.type_renewal)
+        self.assertEqual(request.stage_id, self.stage_renewal_due)  # first open stage
+        self.assertEqual(request.stage_state, "open")
+        # the kanban shows every stage of the pipeline in the context, even empty ones
+        groups = self.Request.with_context(default_type_id=self.type_renewal.id).read_group(
+            [("type_id", "=", self.type_renewal.id)], ["stage_id"], ["stage_id"]
+        )
+        self.assertEqual(
+            [group["stage_id"][0] for group in groups], self.type_renewal.stage_ids.sorted().ids
+        )
+
+    def test_accountable_manager_is_the_clients_and_follows_reassignment(self):
+        request = self._create_request(self.client_harbin)
+        self.assertEqual(request.user_id, self.user_am)
+        self.assertIn(self.user_am.partner_id, request.message_partner_ids)
+        self.assertEqual(request.priority, "2")  # key client: high
+        self.assertEqual(self._create_request(self.client_shenyang).priority, "0")
+        closed = self._create_request(self.client_harbin, stage_id=self.stage_done.id)
+        activity = request.activity_schedule(
+            "mail.mail_activity_data_todo", summary="Call the client", user_id=self.user_am.id
+        )
+        # a reassignment through the wizard moves the open requests and their activities
+        wizard = self.env["insurance.client.reassign"].create(
+            {
+                "reason": "Li Wei leaves",
+                "selection_mode": "manager",
+                "source_user_id": self.user_am.id,
+                "target_user_id": self.user_am_other.id,
+            }
+        )
+        wizard.action_preview()
+        wizard.action_confirm()
+        self.assertEqual(request.user_id, self.user_am_other)
+        self.assertEqual(closed.user_id, self.user_am_other)  # accountable for the record too
+        self.assertEqual(activity.user_id, self.user_am_other)
+        self.assertIn(self.user_am_other.partner_id, request.message_partner_ids)
+        # and so does a manual change on the client
+        self.client_harbin.account_manager_id = self.user_am_2
+        self.assertEqual(request.user_id, self.user_am_2)
+        self.assertEqual(
+            self.Request.search([("user_id", "=", self.user_am_2.id), ("id", "=", request.id)]),
+            request,
+        )
+
+    def test_department_defaults_from_pipeline(self):
+        self.type_underwriting.team_id = self.team
+        request = self._create_request(self.client_dalian, self.type_underwriting)
+        self.assertEqual(request.team_id, self.team)
+        self.assertEqual(request.user_id, self.user_am_2)  # accountable: still the manager
+
+
+@tagged("post_install", "-at_install", "insurance")
+class TestServiceRequestAccess(ServiceCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.req_harbin = cls._create_request(cls.client_harbin)
+        cls.req_dalian = cls._create_request(
+            cls.client_dalian, cls.type_underwriting, handler_id=cls.user_handler.id
+        )
+        cls.req_shenyang = cls._create_request(cls.client_shenyang)
+        cls.req_unknown = cls._create_request(False)
+        cls.other_company = cls.env["res.company"].create({"name": "Dalian Branch"})
+        cls.req_other_company = cls.Request.create(
+            {
+                "name": "Elsewhere",
+                "type_id": cls.type_general.id,
+                "company_id": cls.other_company.id,
+            }
+        )
+        cls.all_requests = (
+            cls.req_harbin
+            | cls.req_dalian
+            | cls.req_shenyang
+            | cls.req_unknown
+            | cls.req_other_company
+        )
+
+    def _visible(self, user):
+        return self.Request.with_user(user).search([("id", "in", self.all_requests.ids)])
+
+    def test_manager_sees_only_their_clients(self):
+        self.assertEqual(self._visible(self.user_am), self.req_harbin)
+        # Sarah Chen manages Dalian and backs up Harbin
+        self.assertEqual(self._visible(self.user_am_2), self.req_harbin | self.req_dalian)
+        self.assertEqual(self._visible(self.user_am_other), self.req_shenyang)
+        with self.assertRaises(AccessError):
+            self.req_shenyang.with_user(self.user_am).read(["name"])
+        with self.assertRaises(AccessError):
+            self.req_shenyang.with_user(self.user_am).write({"name": "Mine now"})
+
+    def test_handler_sees_what_is_assigned_to_them(self):
+        self.assertEqual(self._visible(self.user_handler), self.req_dalian)
+        self.req_dalian.with_user(self.user_handler).stage_id = self.env.ref(
+            "insurance_account_manager.insurance_service_stage_quotation"
+        )
+        self.assertEqual(self.req_dalian.stage_id.name, "Quotation")
+        with self.assertRaises(AccessError):
+            self.Request.with_user(self.user_handler).create(
+                {"name": "Not mine to open", "type_id": self.type_general.id}
+            )
+
+    def test_team_lead_and_admin(self):
+        # the lead leads Li Wei and Sarah Chen, and sees requests without client
+        self.assertEqual(
+            self._visible(self.user_lead), self.req_harbin | self.req_dalian | self.req_unknown
+        )
+        self.type_general.team_id = self.team
+        led = self._create_request(self.client_shenyang, team_id=self.team.id)
+        self.assertIn(led, self.Request.with_user(self.user_lead).search([]))
+        # the administrator sees everything of the companies they work in
+        self.assertEqual(
+            self._visible(self.user_admin), self.all_requests - self.req_other_company
+        )
+        self.user_admin.company_ids = [Command.link(self.other_company.id)]
+        admin = self.Request.with_user(self.user_admin).with_context(
+            allowed_company_ids=[self.company.id, self.other_company.id]
+        )
+        self.assertEqual(admin.search([("id", "in", self.all_requests.ids)]), self.all_requests)
