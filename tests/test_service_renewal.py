@@ -7,7 +7,7 @@ from unittest.mock import patch
 import psycopg2
 from freezegun import freeze_time
 
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
@@ -221,4 +221,54 @@ class TestServiceRenewal(ServiceCommon):
             ],
         )
         self.assertFalse(policy.renewal_policy_id)
+
+    def test_reopened_renewal_and_lost_after_won(self):
+        policy = self._policy(self.client_harbin, TODAY + timedelta(days=30))
+        self._run()
+        request = self._renewals(policy)
+        request.stage_id = self.stage_renewal_won
+        next_term = request.new_policy_id
+        # once the next term exists, the renewal cannot be marked lost
+        wizard = self.env["insurance.service.request.lost"].with_context(
+            active_model=request._name, active_ids=request.ids
+        ).create({"lost_reason_id": self.env.ref(
+            "insurance_account_manager.insurance_service_lost_reason_price").id})
+        with self.assertRaisesRegex(UserError, "next term"):
+            wizard.action_mark_lost()
+        self.assertEqual(policy.renewal_state, "renewed")
+        # reopened: under renewal again; won again: the same next term
+        request.stage_id = self.stage_renewal_due
+        self.assertEqual(policy.renewal_state, "open")
+        request.action_mark_won()
+        self.assertEqual(policy.renewal_state, "renewed")
+        self.assertEqual(policy.renewal_policy_ids, next_term)
+
+    def test_rights_on_renewal_actions(self):
+        policy = self._policy(self.client_shenyang, TODAY + timedelta(days=10))
+        self._run()
+        request = self._renewals(policy)
+        # Li Wei does not manage Shenyang: he can neither win nor lose its renewal
+        with self.assertRaises(AccessError):
+            request.with_user(self.user_am).action_mark_won()
+        with self.assertRaises(AccessError):
+            request.with_user(self.user_am).action_mark_lost()
+        self.assertEqual(request.stage_state, "open")
+        self.assertFalse(policy.renewal_policy_id)
+        request.with_user(self.user_am_other).action_mark_won()
+        self.assertEqual(policy.renewal_policy_id.premium, 1000.0)
+
+    def test_threshold_change_reflags_open_renewals(self):
+        policy = self._policy(self.client_harbin, TODAY + timedelta(days=30), premium=1000)
+        self._run()
+        request = self._renewals(policy)
+        request.new_premium = 1150
+        self.assertTrue(request.is_premium_rise_flagged)
+        self.env["ir.config_parameter"].set_param(
+            "insurance_account_manager.renewal_rise_threshold", "20"
+        )
+        self.Request._refresh_premium_rise_flags()
+        self.assertFalse(request.is_premium_rise_flagged)
+        self.assertFalse(
+            self.Request.search([("id", "=", request.id), ("is_premium_rise_flagged", "=", True)])
+        )
 

@@ -3,6 +3,7 @@
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common import GROUP_ADMIN, GROUP_HANDLER, InsuranceCommon
 
@@ -119,6 +120,22 @@ class TestServiceRequest(ServiceCommon):
         self.assertEqual(
             self.Request.search([("user_id", "=", self.user_am_2.id), ("id", "=", request.id)]),
             request,
+        )
+
+    def test_one_pipeline_per_kind_and_company(self):
+        # the shared pipelines (no company) are unique per kind too
+        with self.assertRaisesRegex(Exception, "code_company_uniq"), mute_logger("odoo.sql_db"):
+            self.env["insurance.service.type"].create({"name": "Renewals 2", "code": "renewal"})
+        other_company = self.env["res.company"].create({"name": "Dalian Branch"})
+        own = self.env["insurance.service.type"].create(
+            {"name": "Dalian Renewals", "code": "renewal", "company_id": other_company.id}
+        )
+        Type = self.env["insurance.service.type"]
+        self.assertEqual(Type._get_by_code("renewal", other_company), own)
+        self.assertEqual(Type._get_by_code("renewal", self.company), self.type_renewal)
+        self.assertEqual(
+            Type._get_by_code_per_company("renewal", self.company | other_company),
+            {self.company: self.type_renewal, other_company: own},
         )
 
     def test_department_defaults_from_pipeline(self):

@@ -1,7 +1,7 @@
 """SLAs in working hours on the company calendar, at-risk and breach states,
 escalation to the team lead."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from freezegun import freeze_time
 
@@ -40,6 +40,40 @@ class TestServiceSla(ServiceCommon):
         renewal = self._create_request(self.client_harbin, self.type_renewal)
         self.assertFalse(renewal.sla_deadline)
         self.assertEqual(renewal.sla_state, "on_track")
+
+    def test_batch_planning_matches_the_calendar(self):
+        """Deadlines planned for a batch of requests are the calendar's own,
+        for openings weeks apart, over a public holiday."""
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Public holiday",
+                "calendar_id": self.calendar.id,
+                "date_from": datetime(2026, 3, 9, 0, 0),
+                "date_to": datetime(2026, 3, 9, 23, 59, 59),
+            }
+        )
+        starts = [
+            FRIDAY_3PM + timedelta(days=days, hours=hours)
+            for days in (0, 1, 3, 17, 45)
+            for hours in (0, 5, 18)
+        ]
+        requests = self.Request.create(
+            [
+                {
+                    "name": f"Batch {index}",
+                    "type_id": (self.type_general if index % 2 else self.type_underwriting).id,
+                    "partner_id": self.client_harbin.id,
+                    "date_open": start,
+                }
+                for index, start in enumerate(starts)
+            ]
+        )
+        for request in requests:
+            expected = self.calendar.plan_hours(
+                request.sla_id.hours, request.date_open, compute_leaves=True
+            )
+            self.assertTrue(expected, request.name)
+            self.assertEqual(request.sla_deadline, expected, request.name)
 
     def test_states_and_escalation(self):
         with freeze_time(FRIDAY_3PM):

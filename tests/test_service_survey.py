@@ -1,13 +1,19 @@
 """Risk surveys (防灾) per tier, recommendations and loss-prevention
 follow-ups (防损)."""
 
-from datetime import datetime
+from datetime import date, datetime
+from unittest.mock import patch
 
 import psycopg2
 from freezegun import freeze_time
 
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
+
+from odoo.addons.insurance_account_manager.models import (
+    insurance_service_request as request_module,
+)
 
 from .test_service_request import ServiceCommon
 
@@ -54,6 +60,27 @@ class TestServiceSurvey(ServiceCommon):
         self._run("2028-01-10")
         self.assertEqual((self._surveys() - surveys - new).partner_id, self.client_dalian)
 
+    def test_batched_with_progress_and_archived_survey_does_not_block(self):
+        with patch.object(request_module, "SURVEY_BATCH_SIZE", 1), patch.object(
+            type(self.env["ir.cron"]), "_notify_progress"
+        ) as progress:
+            self._run("2026-01-10")
+            self.assertEqual(len(self._surveys()), 1)
+            progress.assert_called_with(done=1, remaining=1)
+            self._run("2026-01-10")  # resumed
+            progress.assert_called_with(done=1, remaining=0)
+            self._run("2026-01-10")  # rerun for nothing
+            progress.assert_called_with(done=0, remaining=0)
+        surveys = self._surveys()
+        self.assertEqual(surveys.partner_id, self.client_harbin | self.client_dalian)
+        # a year on, an open survey archived by mistake does not stop the next one,
+        # while an open one still does
+        surveys.filtered(lambda survey: survey.partner_id == self.client_harbin).action_archive()
+        self._run("2027-01-11")
+        new = self._surveys() - surveys
+        self.assertEqual(new.partner_id, self.client_harbin)
+        self.assertEqual(new.date_open.date(), date(2027, 1, 11))
+
     def test_one_open_survey_per_client_in_the_database(self):
         self._create_request(self.client_harbin, self.type_survey)
         with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.errors.UniqueViolation):
@@ -98,6 +125,24 @@ class TestServiceSurvey(ServiceCommon):
         self.assertEqual(sprinklers.state, "done")
         self.assertTrue(followup.date_closed)
         self.assertLessEqual(followup.date_closed, datetime.now())
+
+    def test_followup_rights(self):
+        survey = self._create_request(
+            self.client_harbin,
+            self.type_survey,
+            recommendation_ids=[(0, 0, {"name": "Clear the fire exits", "description": "A\nB"})],
+        )
+        recommendation = survey.recommendation_ids
+        # another manager's client: not theirs to act on
+        with self.assertRaises(AccessError):
+            recommendation.with_user(self.user_am_other).action_open_followup()
+        # a department handler works requests but does not open them
+        survey.handler_id = self.user_handler
+        with self.assertRaises(AccessError):
+            recommendation.with_user(self.user_handler).action_open_followup()
+        self.assertFalse(recommendation.followup_request_id)
+        recommendation.with_user(self.user_am).action_open_followup()
+        self.assertIn("<br>", recommendation.followup_request_id.description)
 
     def test_survey_interval_from_settings(self):
         settings = self.env["res.config.settings"].create({})

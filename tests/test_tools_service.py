@@ -65,6 +65,36 @@ class TestToolsService(unittest.TestCase):
         self.assertTrue(service.survey_due(date(2025, 10, 1), today, 12))
         self.assertFalse(service.survey_due(datetime(2025, 10, 2, 9), today, 12))
         self.assertFalse(service.survey_due(None, today, 0))
+        # month ends: six months before 28 February is 28 August
+        self.assertEqual(service.survey_cutoff(date(2026, 2, 28), 6), date(2025, 8, 28))
+        self.assertTrue(service.survey_due(date(2025, 8, 28), date(2026, 2, 28), 6))
+        self.assertFalse(service.survey_due(date(2025, 8, 29), date(2026, 2, 28), 6))
+
+    def test_plan_working_hours(self):
+        def day(d, begin, end):
+            return (datetime(2026, 3, d, begin), datetime(2026, 3, d, end))
+
+        # Friday 6 and Monday 9 March, 8-12 and 13-17
+        intervals = [day(6, 8, 12), day(6, 13, 17), day(9, 8, 12), day(9, 13, 17)]
+        friday_3pm = datetime(2026, 3, 6, 15)
+        self.assertEqual(
+            service.plan_working_hours(intervals, friday_3pm, 8), datetime(2026, 3, 9, 15)
+        )
+        self.assertEqual(
+            service.plan_working_hours(intervals, friday_3pm, 2), datetime(2026, 3, 6, 17)
+        )
+        # opened before the first interval, or during the lunch break
+        self.assertEqual(
+            service.plan_working_hours(intervals, datetime(2026, 3, 6, 6), 1),
+            datetime(2026, 3, 6, 9),
+        )
+        self.assertEqual(
+            service.plan_working_hours(intervals, datetime(2026, 3, 6, 12, 30), 4),
+            datetime(2026, 3, 6, 17),
+        )
+        # not enough working time known yet
+        self.assertIsNone(service.plan_working_hours(intervals, friday_3pm, 11))
+        self.assertIsNone(service.plan_working_hours([], friday_3pm, 1))
 
     def test_next_term(self):
         self.assertEqual(service.next_term_name("PL-1"), "PL-1/R1")

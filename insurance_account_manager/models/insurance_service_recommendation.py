@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import plaintext2html
 
 RECOMMENDATION_STATES = [
     ("proposed", "Proposed"),
@@ -60,14 +61,16 @@ class InsuranceServiceRecommendation(models.Model):
         Request = self.env["insurance.service.request"]
         Request.check_access("create")
         todo = self.filtered(lambda rec: not rec.followup_request_id)
+        types = self.env["insurance.service.type"]._get_by_code_per_company(
+            "loss_prevention", todo.request_id.company_id
+        )
+        vals_list = []
         for recommendation in todo:
             survey = recommendation.request_id
-            followup_type = self.env["insurance.service.type"]._get_by_code(
-                "loss_prevention", survey.company_id
-            )
+            followup_type = types[survey.company_id]
             if not followup_type:
                 raise UserError(_("No loss-prevention pipeline is configured."))
-            recommendation.followup_request_id = Request.create(
+            vals_list.append(
                 {
                     "name": _("Loss prevention: %(name)s", name=recommendation.name),
                     "type_id": followup_type.id,
@@ -77,9 +80,11 @@ class InsuranceServiceRecommendation(models.Model):
                     "parent_id": survey.id,
                     "recommendation_id": recommendation.id,
                     "date_deadline": recommendation.date_due,
-                    "description": recommendation.description,
+                    "description": plaintext2html(recommendation.description or ""),
                 }
             )
+        for recommendation, followup in zip(todo, Request.create(vals_list)):
+            recommendation.followup_request_id = followup
         if len(self) == 1:
             return {
                 "type": "ir.actions.act_window",

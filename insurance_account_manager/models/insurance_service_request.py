@@ -1,8 +1,11 @@
 from collections import defaultdict
+from datetime import timedelta
+
+import pytz
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, email_normalize
+from odoo.tools import SQL, email_normalize, plaintext2html
 from odoo.tools.sql import create_index
 
 from ..tools import service
@@ -24,6 +27,11 @@ SLA_BATCH_SIZE = 1000
 ESCALATION_BATCH_SIZE = 200
 # Risk surveys opened per run of the survey scheduled action.
 SURVEY_BATCH_SIZE = 500
+# Working intervals are read from the calendar in windows of this length when
+# SLA deadlines are planned, at most SLA_PLAN_MAX_WINDOWS windows past the
+# latest opening (as resource.calendar.plan_hours: 100 windows of 14 days).
+SLA_PLAN_WINDOW = timedelta(days=14)
+SLA_PLAN_MAX_WINDOWS = 100
 RISE_THRESHOLD_PARAM = "insurance_account_manager.renewal_rise_threshold"
 DEFAULT_RISE_THRESHOLD = 10.0
 
@@ -184,6 +192,7 @@ class InsuranceServiceRequest(models.Model):
         copy=False,
         index="btree_not_null",
         ondelete="restrict",
+        check_company=True,
         help="The policy term this renewal request renews: one request per term.",
     )
     currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
@@ -196,7 +205,7 @@ class InsuranceServiceRequest(models.Model):
         string="Premium Rise Above Threshold", compute="_compute_premium_rise", store=True
     )
     new_policy_id = fields.Many2one(
-        "insurance.policy", string="Next Term", readonly=True, copy=False
+        "insurance.policy", string="Next Term", readonly=True, copy=False, check_company=True
     )
     lost_reason_id = fields.Many2one(
         "insurance.service.lost.reason", string="Lost Reason", tracking=True, copy=False
@@ -211,10 +220,17 @@ class InsuranceServiceRequest(models.Model):
     )
     recommendation_count = fields.Integer(compute="_compute_recommendation_count")
     parent_id = fields.Many2one(
-        "insurance.service.request", string="Opened From", index="btree_not_null", copy=False
+        "insurance.service.request",
+        string="Opened From",
+        index="btree_not_null",
+        copy=False,
+        check_company=True,
     )
     recommendation_id = fields.Many2one(
-        "insurance.service.recommendation", string="Recommendation Followed", copy=False
+        "insurance.service.recommendation",
+        string="Recommendation Followed",
+        copy=False,
+        check_company=True,
     )
 
     _sql_constraints = [
@@ -300,20 +316,56 @@ class InsuranceServiceRequest(models.Model):
 
     @api.depends("sla_id.hours", "date_open", "company_id.resource_calendar_id")
     def _compute_sla_deadline(self):
-        deadlines = {}  # (calendar, hours, start): one planning per distinct key
+        to_plan = defaultdict(list)  # calendar: [(request, hours, start)]
         for request in self:
             hours, start = request.sla_id.hours, request.date_open
             calendar = (request.company_id or self.env.company).resource_calendar_id
-            if not (hours and start and calendar):
+            if hours and start and calendar:
+                to_plan[calendar].append((request, hours, start))
+            else:
                 request.sla_deadline = request.sla_at_risk_at = False
-                continue
-            key = (calendar.id, hours, start)
-            if key not in deadlines:
-                deadlines[key] = calendar.sudo().plan_hours(hours, start, compute_leaves=True)
-            request.sla_deadline = deadlines[key] or False
-            request.sla_at_risk_at = (
-                service.sla_at_risk_at(start, deadlines[key]) if deadlines[key] else False
+        for calendar, rows in to_plan.items():
+            deadlines = self._sla_plan_deadlines(
+                calendar, {(hours, start) for _request, hours, start in rows}
             )
+            for request, hours, start in rows:
+                deadline = deadlines.get((hours, start))
+                request.sla_deadline = deadline or False
+                request.sla_at_risk_at = (
+                    service.sla_at_risk_at(start, deadline) if deadline else False
+                )
+
+    @api.model
+    def _sla_plan_deadlines(self, calendar, keys):
+        """``{(hours, start): deadline}`` for ``keys``, in working hours of
+        ``calendar`` (its leaves excluded): its working intervals are read once
+        for all, window after window, instead of once per request."""
+        first = min(start for _hours, start in keys)
+        last = max(start for _hours, start in keys)
+        max_windows = int((last - first) / SLA_PLAN_WINDOW) + 1 + SLA_PLAN_MAX_WINDOWS
+        intervals, deadlines, todo = [], {}, set(keys)
+        window_start = first
+        for _window in range(max_windows):
+            window_end = window_start + SLA_PLAN_WINDOW
+            fetched = calendar.sudo()._work_intervals_batch(
+                pytz.utc.localize(window_start), pytz.utc.localize(window_end)
+            )[False]
+            intervals.extend(
+                (
+                    begin.astimezone(pytz.utc).replace(tzinfo=None),
+                    end.astimezone(pytz.utc).replace(tzinfo=None),
+                )
+                for begin, end, _meta in fetched
+            )
+            for hours, start in [key for key in todo if key[1] < window_end]:
+                deadline = service.plan_working_hours(intervals, start, hours)
+                if deadline is not None:
+                    deadlines[hours, start] = deadline
+                    todo.discard((hours, start))
+            if not todo:
+                break
+            window_start = window_end
+        return deadlines
 
     @api.depends("sla_deadline", "sla_at_risk_at", "date_closed")
     def _compute_sla_state(self):
@@ -323,7 +375,7 @@ class InsuranceServiceRequest(models.Model):
                 now, request.date_open, request.sla_deadline, request.date_closed
             )
 
-    @api.depends("previous_premium", "new_premium")
+    @api.depends("previous_premium", "new_premium", "renewed_policy_id")
     def _compute_premium_rise(self):
         threshold = self._premium_rise_threshold()
         for request in self:
@@ -344,6 +396,15 @@ class InsuranceServiceRequest(models.Model):
         )
         for request in self:
             request.recommendation_count = counts.get(request, 0)
+
+    @api.model
+    def _refresh_premium_rise_flags(self):
+        """Re-flag the open renewals after the rise threshold changed in Settings."""
+        renewals = self.sudo().search(
+            [("renewed_policy_id", "!=", False), ("stage_state", "=", "open")]
+        )
+        self.env.add_to_compute(self._fields["is_premium_rise_flagged"], renewals)
+        renewals.flush_recordset(["is_premium_rise_flagged"])
 
     @api.model
     def _premium_rise_threshold(self):
@@ -382,23 +443,35 @@ class InsuranceServiceRequest(models.Model):
         if "stage_id" not in vals:
             return super().write(vals)
         stage = self.env["insurance.service.stage"].browse(vals["stage_id"])
-        if stage.state == "lost" and not vals.get("lost_reason_id"):
-            renewals = self.filtered(
-                lambda r: r.renewed_policy_id and not r.lost_reason_id
-            )
-            if renewals:
+        renewals = self.filtered("renewed_policy_id")
+        if stage.state == "lost" and renewals:
+            if not vals.get("lost_reason_id"):
+                unexplained = renewals.filtered(lambda r: not r.lost_reason_id)
+                if unexplained:
+                    raise UserError(
+                        _(
+                            "Give a lost reason for %(requests)s: use the Lost button.",
+                            requests=", ".join(unexplained.mapped("name")),
+                        )
+                    )
+            renewed = renewals.filtered("new_policy_id")
+            if renewed:
                 raise UserError(
                     _(
-                        "Give a lost reason for %(requests)s: use the Lost button.",
-                        requests=", ".join(renewals.mapped("name")),
+                        "%(requests)s already created the next term %(policies)s: cancel "
+                        "that term before marking the renewal lost.",
+                        requests=", ".join(renewed.mapped("name")),
+                        policies=", ".join(renewed.new_policy_id.mapped("name")),
                     )
                 )
-        changed = self.filtered(lambda r: r.stage_id != stage)
+        changed = renewals.filtered(lambda r: r.stage_id != stage)
         result = super().write(vals)
         if stage.state == "won":
-            changed.filtered("renewed_policy_id")._renewal_win()
+            changed._renewal_win()
         elif stage.state == "lost":
-            changed.filtered("renewed_policy_id")._renewal_lose()
+            changed._renewal_lose()
+        elif stage.state == "open":
+            changed._renewal_reopen()
         return result
 
     # ------------------------------------------------------------
@@ -407,13 +480,16 @@ class InsuranceServiceRequest(models.Model):
 
     def action_mark_won(self):
         self.check_access("write")
+        by_stage = defaultdict(lambda: self.browse())
         for request in self:
             stage = request.type_id._first_stage("won")
             if not stage:
                 raise UserError(
                     _("Pipeline %(type)s has no Won stage.", type=request.type_id.name)
                 )
-            request.stage_id = stage
+            by_stage[stage] |= request
+        for stage, requests in by_stage.items():
+            requests.write({"stage_id": stage.id})
         return True
 
     def action_mark_lost(self):
@@ -455,13 +531,11 @@ class InsuranceServiceRequest(models.Model):
         if not policies:
             return self.browse()
         vals_list = []
-        types = {}
+        types = self.env["insurance.service.type"]._get_by_code_per_company(
+            "renewal", policies.company_id
+        )
         for policy in policies:
             company = policy.company_id
-            if company not in types:
-                types[company] = self.env["insurance.service.type"]._get_by_code(
-                    "renewal", company
-                )
             if not types[company]:
                 raise UserError(_("No renewal pipeline is configured."))
             vals_list.append(
@@ -482,40 +556,46 @@ class InsuranceServiceRequest(models.Model):
         return requests
 
     def _renewal_win(self):
-        """Create the next policy term of each won renewal, with the new premium."""
-        Policy = self.env["insurance.policy"].sudo()
-        for request in self.sudo().filtered(lambda r: not r.new_policy_id):
-            policy = request.renewed_policy_id
-            next_term = policy.renewal_policy_id
-            if not next_term:
-                date_start, date_end = service.next_term_dates(policy.date_end)
-                next_term = Policy.create(
-                    {
-                        "name": service.next_term_name(policy.name),
-                        "company_id": policy.company_id.id,
-                        "partner_id": policy.partner_id.id,
-                        "insurer_id": policy.insurer_id.id,
-                        "line_id": policy.line_id.id,
-                        "currency_id": policy.currency_id.id,
-                        "premium": request.new_premium,
-                        "sum_insured": policy.sum_insured,
-                        "date_start": date_start,
-                        "date_end": date_end,
-                        "previous_policy_id": policy.id,
-                        "state": "active",
-                    }
-                )
-            request.new_policy_id = next_term
-            policy.write(
+        """Create the next policy term of each won renewal, with the new premium
+        (a renewal won again after a reopening keeps the term it created)."""
+        requests = self.sudo()
+        to_create = requests.filtered(
+            lambda r: not r.new_policy_id and not r.renewed_policy_id.renewal_policy_id
+        )
+        date_pairs = [service.next_term_dates(r.renewed_policy_id.date_end) for r in to_create]
+        self.env["insurance.policy"].sudo().create(
+            [
                 {
-                    "renewal_state": "renewed",
-                    "renewal_lost_reason_id": False,
-                    "renewal_competitor_id": False,
+                    "name": service.next_term_name(policy.name),
+                    "company_id": policy.company_id.id,
+                    "partner_id": policy.partner_id.id,
+                    "insurer_id": policy.insurer_id.id,
+                    "line_id": policy.line_id.id,
+                    "currency_id": policy.currency_id.id,
+                    "premium": request.new_premium,
+                    "sum_insured": policy.sum_insured,
+                    "date_start": date_start,
+                    "date_end": date_end,
+                    "previous_policy_id": policy.id,
+                    "state": "active",
                 }
-            )
+                for request, (date_start, date_end) in zip(to_create, date_pairs)
+                for policy in [request.renewed_policy_id]
+            ]
+        )
+        requests.renewed_policy_id.write(
+            {
+                "renewal_state": "renewed",
+                "renewal_lost_reason_id": False,
+                "renewal_competitor_id": False,
+            }
+        )
+        for request in requests.filtered(lambda r: not r.new_policy_id):
+            next_term = request.renewed_policy_id.renewal_policy_id
+            request.new_policy_id = next_term
             request.message_post(
                 body=_(
-                    "Renewal won: next term %(policy)s created with a premium of %(premium)s.",
+                    "Renewal won: next term %(policy)s with a premium of %(premium)s.",
                     policy=next_term._get_html_link(),
                     premium=next_term.currency_id.format(next_term.premium),
                 )
@@ -530,6 +610,16 @@ class InsuranceServiceRequest(models.Model):
                     "renewal_competitor_id": request.competitor_id.id,
                 }
             )
+
+    def _renewal_reopen(self):
+        """A renewal moved back to an open stage: its term is under renewal again."""
+        self.sudo().renewed_policy_id.write(
+            {
+                "renewal_state": "open",
+                "renewal_lost_reason_id": False,
+                "renewal_competitor_id": False,
+            }
+        )
 
     # ------------------------------------------------------------
     # SLA
@@ -616,8 +706,11 @@ class InsuranceServiceRequest(models.Model):
     def _create_claim_requests(self, claims):
         """Open a claims-service request for each new claim, for the client's manager."""
         vals_list = []
+        types = self.env["insurance.service.type"]._get_by_code_per_company(
+            "claim", claims.company_id
+        )
         for claim in claims:
-            claim_type = self.env["insurance.service.type"]._get_by_code("claim", claim.company_id)
+            claim_type = types[claim.company_id]
             if not claim_type:
                 continue
             vals_list.append(
@@ -662,10 +755,10 @@ class InsuranceServiceRequest(models.Model):
         values.setdefault("name", msg_dict.get("subject") or _("No Subject"))
         values.setdefault("email_from", msg_dict.get("email_from") or msg_dict.get("from"))
         values["type_id"] = request_type.id
+        company = client.company_id or request_type.company_id or self.env.company
+        values["company_id"] = company.id
         if client:
             values["partner_id"] = client.id
-            company = client.company_id or request_type.company_id or self.env.company
-            values["company_id"] = company.id
         else:
             values["partner_id"] = False
             lead = request_type.team_id.user_id
@@ -700,55 +793,74 @@ class InsuranceServiceRequest(models.Model):
     def _cron_generate_risk_surveys(self):
         """Open a risk survey for each client of a tier with a survey interval
         whose last survey is older than that interval and who has no open one.
-        Batched with progress; idempotent (open surveys are unique per client)."""
-        today = fields.Date.context_today(self)
+
+        The due clients are selected in the database (one query, whatever the
+        size of the book), a batch at a time with progress; a rerun finds only
+        the clients still due, and open surveys are unique per client.
+        """
+        domain = self._risk_survey_due_domain(fields.Date.context_today(self))
+        if domain is None:
+            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
+            return self.browse()
+        Partner = self.env["res.partner"].sudo()
+        clients = Partner.search(domain, limit=SURVEY_BATCH_SIZE, order="id")
+        surveys = self._create_risk_surveys(clients)
+        remaining = Partner.search_count(domain) if len(clients) == SURVEY_BATCH_SIZE else 0
+        self.env["ir.cron"]._notify_progress(done=len(clients), remaining=remaining)
+        return surveys
+
+    @api.model
+    def _risk_survey_due_domain(self, today):
+        """Partner domain of the clients due for a risk survey on ``today``, or
+        None when no tier has a survey interval."""
         tiers = self.env["insurance.client.tier"].sudo().search(
             [("survey_interval_months", ">", 0)]
         )
         if not tiers:
-            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
-            return
-        Partner = self.env["res.partner"].sudo()
-        clients = Partner.search(
-            [("is_insurance_client", "=", True), ("insurance_tier_id", "in", tiers.ids)],
-            order="id",
-        )
-        surveys = self.sudo().with_context(active_test=False)._read_group(
-            [("type_code", "=", "risk_survey"), ("partner_id", "in", clients.ids)],
-            ["partner_id", "stage_state"],
-            ["date_open:max"],
-        )
-        last, has_open = {}, set()
-        for partner, state, date_open in surveys:
-            if state == "open":
-                has_open.add(partner.id)
-            if date_open and (partner.id not in last or date_open > last[partner.id]):
-                last[partner.id] = date_open
-        due = Partner.browse(
-            [
-                client.id
-                for client in clients
-                if client.id not in has_open
-                and service.survey_due(
-                    last.get(client.id), today, client.insurance_tier_id.survey_interval_months
-                )
-            ]
-        )
-        batch = due[:SURVEY_BATCH_SIZE]
-        self._create_risk_surveys(batch)
-        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=len(due) - len(batch))
+            return None
+        Survey = self.sudo().with_context(active_test=False)
+        by_interval = defaultdict(list)
+        for tier in tiers:
+            by_interval[tier.survey_interval_months].append(tier.id)
+        per_interval = []
+        for months, tier_ids in by_interval.items():
+            cutoff = service.survey_cutoff(today, months)
+            # clients with an open survey, or one opened after the cutoff
+            not_due = Survey._search(
+                [
+                    ("type_code", "=", "risk_survey"),
+                    ("partner_id", "!=", False),
+                    "|",
+                    "&",
+                    ("stage_state", "=", "open"),
+                    ("active", "=", True),
+                    ("date_open", ">=", cutoff + timedelta(days=1)),
+                ]
+            )
+            not_due_clients = not_due.subselect(SQL.identifier(not_due.table, "partner_id"))
+            per_interval.append(
+                [("insurance_tier_id", "in", tier_ids), ("id", "not in", not_due_clients)]
+            )
+        return [
+            ("is_insurance_client", "=", True),
+            *(["|"] * (len(per_interval) - 1)),
+            *(term for condition in per_interval for term in ["&", *condition]),
+        ]
 
     @api.model
     def _create_risk_surveys(self, clients):
+        companies = clients.company_id | self.env.company
+        types = self.env["insurance.service.type"]._get_by_code_per_company(
+            "risk_survey", companies
+        )
         vals_list = []
         for client in clients:
             company = client.company_id or self.env.company
-            survey_type = self.env["insurance.service.type"]._get_by_code("risk_survey", company)
-            if survey_type:
+            if types[company]:
                 vals_list.append(
                     {
                         "name": _("Risk survey: %(client)s", client=client.name),
-                        "type_id": survey_type.id,
+                        "type_id": types[company].id,
                         "company_id": company.id,
                         "partner_id": client.id,
                     }

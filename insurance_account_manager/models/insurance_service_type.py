@@ -48,7 +48,11 @@ class InsuranceServiceType(models.Model):
     description = fields.Text(translate=True)
 
     _sql_constraints = [
-        ("code_company_uniq", "unique(code, company_id)", "One pipeline per kind of work."),
+        (
+            "code_company_uniq",
+            "unique nulls not distinct (code, company_id)",
+            "A company has one pipeline per kind of work, and so has the shared set.",
+        ),
     ]
 
     def _alias_get_creation_values(self):
@@ -63,11 +67,24 @@ class InsuranceServiceType(models.Model):
     def _get_by_code(self, code, company=None):
         """The pipeline of kind ``code`` for ``company`` (its own first, else a shared one)."""
         company = company or self.env.company
-        return self.sudo().search(
-            [("code", "=", code), ("company_id", "in", [company.id, False])],
-            order="company_id, sequence, id",
-            limit=1,
+        return self._get_by_code_per_company(code, company)[company]
+
+    @api.model
+    def _get_by_code_per_company(self, code, companies):
+        """``{company: pipeline of kind code}`` for each of ``companies``, in one
+        query: the company's own pipeline first, else a shared one (may be empty)."""
+        types = self.sudo().search(
+            [("code", "=", code), ("company_id", "in", [*companies.ids, False])],
+            order="sequence, id",
         )
+        shared = types.filtered(lambda service_type: not service_type.company_id)[:1]
+        return {
+            company: types.filtered(lambda service_type, c=company: service_type.company_id == c)[
+                :1
+            ]
+            or shared
+            for company in companies
+        }
 
     def _first_stage(self, state="open"):
         """First stage of this pipeline with the given meaning."""

@@ -1,6 +1,7 @@
 """Service pipelines: priorities, SLA states, renewal horizons, premium rises
 and survey due dates. Plain Python, no database access, no Odoo import."""
 
+from bisect import bisect_right
 from datetime import datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -48,6 +49,25 @@ def match_sla(slas, type_id, tier_id):
         if best is None or key < best[0]:
             best = (key, sla_id)
     return best[1] if best else None
+
+
+def plan_working_hours(intervals, start, hours):
+    """Moment at which ``hours`` working hours have elapsed from ``start``.
+
+    ``intervals`` is a sorted list of ``(begin, end)`` working intervals that
+    covers, without gap, the time from ``start`` on (as the calendar gives them).
+    Returns None when they hold fewer than ``hours`` hours after ``start``.
+    Same result as ``resource.calendar.plan_hours`` for positive hours.
+    """
+    left = hours
+    index = bisect_right([end for _begin, end in intervals], start)
+    for begin, end in intervals[index:]:
+        begin = max(begin, start)
+        interval_hours = (end - begin).total_seconds() / 3600
+        if left <= interval_hours:
+            return begin + timedelta(hours=left)
+        left -= interval_hours
+    return None
 
 
 def sla_at_risk_at(start, deadline, ratio=AT_RISK_RATIO):
@@ -116,6 +136,13 @@ def is_premium_rise_flagged(old_premium, new_premium, threshold_percent):
     return premium_rise_percent(old_premium, new_premium) > threshold_percent
 
 
+def survey_cutoff(today, interval_months):
+    """Last opening date of a survey after which a client surveyed every
+    ``interval_months`` is not due on ``today`` (a survey opened on or before
+    it is old enough)."""
+    return today - relativedelta(months=interval_months)
+
+
 def survey_due(last_survey, today, interval_months):
     """Whether a client last surveyed on ``last_survey`` (None: never) needs a
     new risk survey on ``today``, surveys being due every ``interval_months``."""
@@ -125,7 +152,7 @@ def survey_due(last_survey, today, interval_months):
         return True
     if isinstance(last_survey, datetime):
         last_survey = last_survey.date()
-    return last_survey + relativedelta(months=interval_months) <= today
+    return last_survey <= survey_cutoff(today, interval_months)
 
 
 def next_term_name(name):
