@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytz
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, email_normalize, plaintext2html
 from odoo.tools.sql import create_index
 
@@ -478,8 +478,24 @@ class InsuranceServiceRequest(models.Model):
     # Actions
     # ------------------------------------------------------------
 
+    @api.constrains("lost_reason_id", "competitor_id")
+    def _check_competitor(self):
+        for request in self:
+            if request.lost_reason_id.is_competitor and not request.competitor_id:
+                raise ValidationError(
+                    _(
+                        "%(request)s: name the insurer the renewal was lost to.",
+                        request=request.display_name,
+                    )
+                )
+
     def action_mark_won(self):
         self.check_access("write")
+        claims_service = self.filtered(lambda r: r.type_code == "claim")
+        if claims_service:
+            raise UserError(
+                _("A claims-service request follows its claim: close the claim instead.")
+            )
         by_stage = defaultdict(lambda: self.browse())
         for request in self:
             stage = request.type_id._first_stage("won")
