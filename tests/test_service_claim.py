@@ -5,6 +5,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .test_service_request import ServiceCommon
@@ -44,6 +45,11 @@ class TestServiceClaim(ServiceCommon):
         rejected.stage_id = self.env.ref("insurance_account_manager.insurance_claim_stage_rejected")
         self.assertEqual(rejected.service_request_ids.stage_state, "lost")
         self.assertEqual(rejected.service_request_ids.user_id, self.user_am)
+        # a claims-service request is not won by hand: it follows its claim
+        open_claim = self._create_claim(self.policy_cargo)
+        with self.assertRaisesRegex(UserError, "close the claim instead"):
+            open_claim.service_request_ids.action_mark_won()
+        self.assertEqual(open_claim.service_request_ids.stage_state, "open")
 
     def test_claims_created_in_batch_and_by_a_manager(self):
         claims = self.env["insurance.claim"].with_user(self.user_am).create(

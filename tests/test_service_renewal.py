@@ -221,6 +221,9 @@ class TestServiceRenewal(ServiceCommon):
             ],
         )
         self.assertFalse(policy.renewal_policy_id)
+        # the competitor is required on the request itself, not only in the wizard
+        with self.assertRaisesRegex(ValidationError, "name the insurer"):
+            request.competitor_id = False
 
     def test_reopened_renewal_and_lost_after_won(self):
         policy = self._policy(self.client_harbin, TODAY + timedelta(days=30))

@@ -28,8 +28,9 @@ class InsuranceClaim(models.Model):
         required=True,
         index=True,
         tracking=True,
-        check_company=True,
+        # no check_company: the claim's company is the policy's (related field)
         ondelete="restrict",
+        domain=[("state", "in", ("active", "expired"))],
     )
     partner_id = fields.Many2one(
         related="policy_id.partner_id", store=True, index=True, string="Client"

@@ -19,6 +19,7 @@ class InsurancePolicy(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "date_end desc, id desc"
     _check_company_auto = True
+    _rec_names_search = ["name", "partner_id.name"]
 
     # Identification
     name = fields.Char(
