@@ -15,6 +15,8 @@
         "security/insurance_claim_security.xml",
         "security/res_partner_security.xml",
         "security/insurance_assignment_security.xml",
+        "security/insurance_tier_rule_security.xml",
+        "security/insurance_tier_history_security.xml",
         "security/insurance_service_request_security.xml",
         "data/insurance_line_data.xml",
         "data/insurance_client_tier_data.xml",
@@ -26,6 +28,9 @@
         "data/ir_cron_data.xml",
         "data/mail_activity_type_data.xml",
         "views/insurance_line_views.xml",
+        "views/insurance_client_tier_views.xml",
+        "views/insurance_tier_rule_views.xml",
+        "views/insurance_tier_history_views.xml",
         "views/insurance_claim_stage_views.xml",
         "views/insurance_claim_views.xml",
         "views/insurance_policy_views.xml",
@@ -39,6 +44,7 @@
         "wizard/insurance_service_request_lost_views.xml",
         "views/insurance_service_type_views.xml",
         "views/insurance_service_request_views.xml",
+        "views/res_config_settings_views.xml",
         "views/insurance_menus.xml",
     ],
     "demo": [
@@ -48,6 +54,7 @@
         "demo/insurance_claim_demo.xml",
         "demo/insurance_assignment_demo.xml",
         "demo/insurance_service_request_demo.xml",
+        "demo/insurance_tier_rule_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

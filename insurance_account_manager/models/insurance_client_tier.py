@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class InsuranceClientTier(models.Model):
@@ -14,6 +15,12 @@ class InsuranceClientTier(models.Model):
         string="Load Weight",
         default=1.0,
         help="Capacity units one client of this tier uses in its account manager's book.",
+    )
+    is_fallback = fields.Boolean(
+        string="Fallback Tier",
+        copy=False,
+        help="The tier of the clients that no tier rule matches. One tier at most; "
+        "without one, such clients get no tier.",
     )
     description = fields.Text(translate=True)
     # Service
@@ -44,3 +51,31 @@ class InsuranceClientTier(models.Model):
         ),
         ("load_weight_positive", "CHECK(load_weight >= 0)", "A tier's load weight cannot be negative."),
     ]
+
+    @api.constrains("is_fallback")
+    def _check_single_fallback(self):
+        fallbacks = self.with_context(active_test=False).search_count([("is_fallback", "=", True)])
+        if fallbacks > 1:
+            raise ValidationError(_("Only one tier can be the fallback tier."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get("is_fallback") for vals in vals_list):
+            self._release_fallback()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("is_fallback"):
+            self._release_fallback()
+        return super().write(vals)
+
+    def _release_fallback(self):
+        """Choosing a new fallback tier releases the previous one."""
+        self.with_context(active_test=False).search(
+            [("is_fallback", "=", True), ("id", "not in", self.ids)]
+        ).write({"is_fallback": False})
+
+    @api.model
+    def _get_fallback_tier(self):
+        """The active fallback tier, or an empty recordset."""
+        return self.search([("is_fallback", "=", True)], limit=1)

@@ -33,6 +33,14 @@ class ResConfigSettings(models.TransientModel):
     insurance_tier_weight_retail = fields.Float(
         string="Retail Client Weight", compute="_compute_insurance_tier_weights", readonly=False
     )
+    insurance_fallback_tier_id = fields.Many2one(
+        "insurance.client.tier",
+        string="Fallback Tier",
+        compute="_compute_insurance_fallback_tier_id",
+        readonly=False,
+        help="The tier of the clients that no tier rule matches (the tier flagged "
+        "as fallback in the list of tiers).",
+    )
     # Assignment
     insurance_auto_assignment = fields.Boolean(
         string="Automatic Assignment of New Clients",
@@ -107,6 +115,12 @@ class ResConfigSettings(models.TransientModel):
                 setting[f"insurance_tier_weight_{code}"] = weights.get(code, 0.0)
 
     @api.depends("company_id")
+    def _compute_insurance_fallback_tier_id(self):
+        fallback = self.env["insurance.client.tier"].sudo()._get_fallback_tier()
+        for setting in self:
+            setting.insurance_fallback_tier_id = fallback
+
+    @api.depends("company_id")
     def _compute_insurance_tier_service(self):
         tiers = self.env["insurance.client.tier"].sudo().search(
             [("code", "in", SETTINGS_TIER_CODES)]
@@ -134,6 +148,12 @@ class ResConfigSettings(models.TransientModel):
             cron_vals = {name: value for name, value in cron_vals.items() if cron[name] != value}
             if cron_vals:
                 cron.write(cron_vals)
+        current_fallback = self.env["insurance.client.tier"]._get_fallback_tier()
+        if self.insurance_fallback_tier_id != current_fallback:
+            # flagging the new one releases the previous one
+            (self.insurance_fallback_tier_id or current_fallback).is_fallback = bool(
+                self.insurance_fallback_tier_id
+            )
         tiers = self.env["insurance.client.tier"].search([("code", "in", SETTINGS_TIER_CODES)])
         for tier in tiers:
             weight = self[f"insurance_tier_weight_{tier.code}"]
