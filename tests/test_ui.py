@@ -34,3 +34,39 @@ class TestUi(InsuranceCommon, HttpCase):
         )
         self.assertEqual(claim.amount_claimed, 45000)
         self.assertFalse(claim.amount_paid)
+
+
+@tagged("post_install", "-at_install", "insurance", "insurance_ui")
+class TestTierUi(InsuranceCommon, HttpCase):
+    """An administrator edits a tier rule in Settings and recomputes; the
+    account manager then sees the new tier on the client."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tier_key = cls.env.ref("insurance_account_manager.insurance_client_tier_key")
+        cls.env["insurance.tier.rule"].search([]).active = False  # the demo rules, if any
+        cls.rule = cls.env["insurance.tier.rule"].create(
+            {
+                "name": "Tour key rule",
+                "sequence": 1,
+                "tier_id": cls.tier_key.id,
+                "min_premium": 100000,
+            }
+        )
+        clients = cls.client_harbin | cls.client_dalian | cls.client_shenyang
+        clients._recompute_insurance_tiers()
+
+    def test_admin_edits_rule_and_manager_sees_new_tier(self):
+        self.assertEqual(self.client_harbin.annual_premium, 42000)
+        self.assertNotEqual(self.client_harbin.insurance_tier_id, self.tier_key)
+        self.start_tour("/odoo", "insurance_tier_rule_settings", login="admin")
+        self.env.invalidate_all()
+        self.assertEqual(self.rule.min_premium, 40000)
+        self.assertEqual(self.client_harbin.insurance_tier_id, self.tier_key)
+        self.assertNotEqual(self.client_dalian.insurance_tier_id, self.tier_key)  # 8,000
+        history = self.env["insurance.tier.history"].search(
+            [("partner_id", "=", self.client_harbin.id), ("new_tier_id", "=", self.tier_key.id)]
+        )
+        self.assertEqual(len(history), 1)
+        self.start_tour("/odoo", "insurance_tier_seen_by_manager", login="iam_am")
