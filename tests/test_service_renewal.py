@@ -274,4 +274,9 @@ class TestServiceRenewal(ServiceCommon):
         self.assertFalse(
             self.Request.search([("id", "=", request.id), ("is_premium_rise_flagged", "=", True)])
         )
+        # saving the Settings page with a new threshold refreshes the flags too
+        self.env["res.config.settings"].create({"insurance_renewal_rise_threshold": 12}).execute()
+        self.assertTrue(
+            self.Request.search([("id", "=", request.id), ("is_premium_rise_flagged", "=", True)])
+        )
 

@@ -213,3 +213,24 @@ class TestServiceRequestAccess(ServiceCommon):
             allowed_company_ids=[self.company.id, self.other_company.id]
         )
         self.assertEqual(admin.search([("id", "in", self.all_requests.ids)]), self.all_requests)
+
+
+@tagged("post_install", "-at_install", "insurance")
+class TestClientRequests(ServiceCommon):
+    def test_client_shows_its_open_requests(self):
+        Request = self.env["insurance.service.request"]
+        self.assertEqual(self.client_dalian.insurance_request_count, 0)
+        requests = Request.create(
+            [
+                {"name": f"Question {n}", "type_id": self.type_general.id,
+                 "partner_id": self.client_dalian.id}
+                for n in range(3)
+            ]
+        )
+        self.client_dalian.invalidate_recordset(["insurance_request_count"])
+        self.assertEqual(self.client_dalian.insurance_request_count, 3)
+        requests[0].action_mark_won()
+        self.client_dalian.invalidate_recordset(["insurance_request_count"])
+        self.assertEqual(self.client_dalian.insurance_request_count, 2)
+        action = self.client_dalian.action_view_insurance_requests()
+        self.assertEqual(Request.search(action["domain"]), requests)

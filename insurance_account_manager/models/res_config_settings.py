@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .insurance_service_request import DEFAULT_RISE_THRESHOLD, RISE_THRESHOLD_PARAM
+
 # The three standard tiers whose load weights are edited on the Settings page.
 SETTINGS_TIER_CODES = ("key", "general", "retail")
 
@@ -82,8 +84,8 @@ class ResConfigSettings(models.TransientModel):
     )
     insurance_renewal_rise_threshold = fields.Float(
         string="Flag Premium Rises Above (%)",
-        config_parameter="insurance_account_manager.renewal_rise_threshold",
-        default=10.0,
+        config_parameter=RISE_THRESHOLD_PARAM,
+        default=DEFAULT_RISE_THRESHOLD,
         help="Renewals whose premium rises by more than this percentage are flagged on "
         "the card.",
     )
@@ -135,7 +137,11 @@ class ResConfigSettings(models.TransientModel):
                 )
 
     def set_values(self):
+        ICP = self.env["ir.config_parameter"].sudo()
+        threshold_before = ICP.get_param(RISE_THRESHOLD_PARAM)
         super().set_values()
+        if ICP.get_param(RISE_THRESHOLD_PARAM) != threshold_before:
+            self.env["insurance.service.request"]._refresh_premium_rise_flags()
         if not self.env.user.has_group("insurance_account_manager.insurance_group_admin"):
             return
         cron = self.sudo()._insurance_tiering_cron()

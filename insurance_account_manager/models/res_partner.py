@@ -132,6 +132,9 @@ class ResPartner(models.Model):
     insurance_claim_ids = fields.One2many("insurance.claim", "partner_id", string="Claims")
     insurance_policy_count = fields.Integer(compute="_compute_insurance_counts")
     insurance_claim_count = fields.Integer(compute="_compute_insurance_counts")
+    insurance_request_count = fields.Integer(
+        string="Open Requests", compute="_compute_insurance_counts"
+    )
     insurance_currency_id = fields.Many2one(
         "res.currency", compute="_compute_insurance_currency_id"
     )
@@ -173,9 +176,17 @@ class ResPartner(models.Model):
                 [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
             )
         )
+        request_counts = dict(
+            self.env["insurance.service.request"]._read_group(
+                [("partner_id", "in", self.ids), ("stage_state", "=", "open")],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
         for partner in self:
             partner.insurance_policy_count = policy_counts.get(partner, 0)
             partner.insurance_claim_count = claim_counts.get(partner, 0)
+            partner.insurance_request_count = request_counts.get(partner, 0)
 
     @api.depends("company_id")
     @api.depends_context("company")
@@ -262,6 +273,15 @@ class ResPartner(models.Model):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "insurance_account_manager.insurance_policy_action"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action
+
+    def action_view_insurance_requests(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "insurance_account_manager.insurance_service_request_action"
         )
         action["domain"] = [("partner_id", "=", self.id)]
         action["context"] = {"default_partner_id": self.id}
