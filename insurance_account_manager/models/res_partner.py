@@ -269,35 +269,30 @@ class ResPartner(models.Model):
                 )
             )
 
-    def action_view_insurance_policies(self):
+    def _insurance_action(self, xmlid, context):
+        """The window action ``xmlid`` limited to this client."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "insurance_account_manager.insurance_policy_action"
+            f"insurance_account_manager.{xmlid}"
         )
         action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {"default_partner_id": self.id}
+        action["context"] = context
         return action
+
+    def action_view_insurance_policies(self):
+        return self._insurance_action("insurance_policy_action", {"default_partner_id": self.id})
 
     def action_view_insurance_requests(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "insurance_account_manager.insurance_service_request_action"
+        return self._insurance_action(
+            "insurance_service_request_action", {"default_partner_id": self.id}
         )
-        action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {"default_partner_id": self.id}
-        return action
 
     def action_view_insurance_claims(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "insurance_account_manager.insurance_claim_action"
-        )
-        action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {"search_default_partner_id": self.id}
+        context = {"search_default_partner_id": self.id}
         in_force = self.insurance_policy_ids.filtered(lambda p: p.state == "active")
         if len(in_force) == 1:
-            action["context"]["default_policy_id"] = in_force.id
-        return action
+            context["default_policy_id"] = in_force.id
+        return self._insurance_action("insurance_claim_action", context)
 
     # ------------------------------------------------------------
     # Manager history
