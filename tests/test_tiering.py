@@ -544,6 +544,24 @@ class TestTierAccess(TieringCommon):
             )
 
     @users("iam_am")
+    def test_context_keys_cannot_skip_the_lock_or_the_history(self):
+        """An RPC call carries any context the client likes: the internal keys
+        must not skip the tier-lock check nor the tier and manager history."""
+        harbin = self.client_harbin.with_env(self.env)
+        forged = harbin.with_context(
+            insurance_tier_history_done=True, insurance_assignment_history_done=True
+        )
+        with self.assertRaisesRegex(UserError, "Lock the tier"):
+            forged.write({"insurance_tier_id": self.tier_key.id})
+        self.assertFalse(harbin.insurance_tier_history_ids)
+        forged.write({"account_manager_id": self.user_am_2.id, "backup_manager_id": self.user_am.id})
+        current = self.client_harbin.insurance_assignment_ids.filtered(
+            lambda row: row.state == "current"
+        )
+        self.assertEqual(current.user_id, self.user_am_2)
+        self.assertEqual(current.previous_user_id, self.user_am)
+
+    @users("iam_am")
     def test_history_is_read_only_and_follows_the_client(self):
         self.book.sudo()._recompute_insurance_tiers()
         History = self.env["insurance.tier.history"]

@@ -33,6 +33,9 @@ LOSS_RATIO_MONTHS = 12
 # due this many days later.
 KEY_TIER_CODE = "key"
 KEY_CLIENT_ACTIVITY_DAYS = 7
+# Marks the inner write of _insurance_write_tier: an object, which no RPC
+# context (JSON) can carry, so a client cannot skip the tier-lock check.
+_TIER_WRITE_TOKEN = object()
 UNASSIGNED_REASONS = [
     (assignment.NO_RULE, "No assignment rule applies"),
     (assignment.NO_CANDIDATE, "The rule names no account manager"),
@@ -313,10 +316,16 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
-        if "insurance_tier_id" in vals and not self.env.context.get("insurance_tier_history_done"):
+        # The context keys below are honoured only from internal callers: the
+        # client can put any key in the context of an RPC call, and must not be
+        # able to skip the tier-lock check or the history that way.
+        if "insurance_tier_id" in vals and not (
+            self.env.context.get("insurance_tier_history_done")
+            and self.env.context.get("insurance_tier_history_token") is _TIER_WRITE_TOKEN
+        ):
             return self._insurance_write_tier(vals)
-        if "account_manager_id" not in vals or self.env.context.get(
-            "insurance_assignment_history_done"
+        if "account_manager_id" not in vals or (
+            self.env.su and self.env.context.get("insurance_assignment_history_done")
         ):
             return super().write(vals)
         previous = {partner.id: partner.account_manager_id.id for partner in self}
@@ -649,7 +658,9 @@ class ResPartner(models.Model):
         history. Below the administrators, a tier is only set by hand by locking
         it, else the next recompute would silently undo it."""
         previous = {partner.id: partner.insurance_tier_id.id for partner in self}
-        result = self.with_context(insurance_tier_history_done=True).write(vals)
+        result = self.with_context(
+            insurance_tier_history_done=True, insurance_tier_history_token=_TIER_WRITE_TOKEN
+        ).write(vals)
         changed = self.filtered(lambda p: p.insurance_tier_id.id != previous[p.id])
         if not changed:
             return result
