@@ -453,7 +453,7 @@ class ResPartner(models.Model):
             for user in users
         }
 
-    def _insurance_plan_managers(self, exclude_user_ids=()):
+    def _insurance_plan_managers(self, exclude_user_ids=(), update_pointers=True):
         """Decide, without writing anything, which manager each client of
         ``self`` goes to under the assignment rules.
 
@@ -465,7 +465,8 @@ class ResPartner(models.Model):
         manager is planned above capacity. The
         candidates' rows are locked until the transaction ends (see
         :meth:`_insurance_lock_managers`). ``exclude_user_ids`` never receive
-        a client (e.g. the manager who is leaving).
+        a client (e.g. the manager who is leaving). With ``update_pointers``
+        false (a preview), the round-robin rules keep their last manager.
         """
         Rule = self.env["insurance.assignment.rule"].sudo()
         # a client shared by every company (no company) follows the rules of the
@@ -518,7 +519,7 @@ class ResPartner(models.Model):
             if user_id:
                 assignment.take(managers[user_id], needs[partner.id], rules_by_id[rule_id])
             plan[partner.id] = (user_id, rule_id, reason)
-        for rule in rules:
+        for rule in rules if update_pointers else ():
             last = rules_by_id[rule.id].last_user_id
             if last and last != rule.last_user_id.id:
                 rule.last_user_id = last

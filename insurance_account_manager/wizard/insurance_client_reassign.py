@@ -103,8 +103,9 @@ class InsuranceClientReassign(models.TransientModel):
                     )
                 )
 
-    def _plan(self, clients):
-        """[line values] for ``clients``: who goes where, with the new loads."""
+    def _plan(self, clients, preview=False):
+        """[line values] for ``clients``: who goes where, with the new loads.
+        A ``preview`` leaves the round-robin rules' last manager as it is."""
         if self.target_mode == "user":
             if not self.target_user_id:
                 raise UserError(_("Choose the new manager."))
@@ -127,7 +128,7 @@ class InsuranceClientReassign(models.TransientModel):
                 )
             return values
         plan, _rules, _candidates, managers = clients.sudo()._insurance_plan_managers(
-            exclude_user_ids=set(clients.account_manager_id.ids)
+            exclude_user_ids=set(clients.account_manager_id.ids), update_pointers=not preview
         )
         values = []
         for partner in clients.sorted("id"):
@@ -154,7 +155,7 @@ class InsuranceClientReassign(models.TransientModel):
             raise UserError(_("There is no client to move."))
         self._check_rights(clients)
         self.line_ids = [Command.clear()] + [
-            Command.create(values) for values in self._plan(clients)
+            Command.create(values) for values in self._plan(clients, preview=True)
         ]
         return {
             "type": "ir.actions.act_window",
@@ -167,12 +168,18 @@ class InsuranceClientReassign(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        if not self.line_ids:
-            self.action_preview()
-        clients = self.line_ids.partner_id
+        clients = self.line_ids.partner_id or self._get_clients()
+        if not clients:
+            raise UserError(_("There is no client to move."))
         self._check_rights(clients)
         if self.handover_days < 0:
             raise UserError(_("The handover cannot last a negative number of days."))
+        # The preview lines are the user's to write (over RPC too): plan again
+        # here, so that the new managers, loads and capacities checked below are
+        # the server's, and current, not what the client sent or saw earlier.
+        self.line_ids = [Command.clear()] + [
+            Command.create(values) for values in self._plan(clients)
+        ]
         moves = self.line_ids.filtered(
             lambda line: line.new_user_id and line.new_user_id != line.partner_id.account_manager_id
         )
