@@ -197,3 +197,61 @@ class TestReassign(AssignmentCommon):
         )
         with self.assertRaises(AccessError):  # not a client of the lead's team
             wizard.action_preview()
+
+    @users("iam_am")
+    def test_confirm_plans_again_and_ignores_tampered_preview_lines(self):
+        """The preview lines are writable by the user (over RPC too): a load,
+        capacity or new manager written there must not get past the checks."""
+        self.user_am_other.insurance_capacity = 2
+        wizard = self._wizard(
+            partner_ids=[(6, 0, self.client_harbin.ids)], target_user_id=self.user_am_other.id
+        )
+        wizard.action_preview()
+        wizard.line_ids.write({"new_load": 0.0, "new_capacity": 1000.0})
+        with self.assertRaisesRegex(UserError, "above capacity"):
+            wizard.action_confirm()
+        # nor a new manager the wizard never proposed
+        self.user_am_other.insurance_capacity = 100
+        wizard.line_ids.write({"new_user_id": self.user_lead.id})
+        wizard.action_confirm()
+        self.assertEqual(self.client_harbin.account_manager_id, self.user_am_other)
+
+    def test_preview_by_the_rules_does_not_move_the_round_robin(self):
+        self.rule_rest.last_user_id = self.user_am_2
+        self.user_am.insurance_qualification_ids.line_ids |= self.line_liability
+        wizard = self._wizard(
+            partner_ids=[(6, 0, self.client_shenyang.ids)], target_mode="rules"
+        )
+        wizard.action_preview()
+        wizard.action_preview()
+        proposed = wizard.line_ids.new_user_id
+        self.assertEqual(wizard.line_ids.rule_id, self.rule_rest)
+        self.assertEqual(proposed, self.user_am)
+        self.assertEqual(self.rule_rest.last_user_id, self.user_am_2)  # previews move nothing
+        wizard.action_confirm()
+        self.assertEqual(self.client_shenyang.account_manager_id, proposed)
+        self.assertEqual(self.rule_rest.last_user_id, proposed)
+
+    def test_team_lead_cannot_undo_another_teams_batch(self):
+        # an administrator moves Shenyang (David Okafor's, outside the Northeast
+        # team) into the team
+        other = self.user_am_other
+        wizard = self._wizard(
+            partner_ids=[(6, 0, self.client_shenyang.ids)], target_user_id=self.user_am_2.id
+        )
+        wizard.action_preview()
+        batch = self.env["insurance.assignment.batch"].browse(wizard.action_confirm()["res_id"])
+        self.assertEqual(self.client_shenyang.account_manager_id, self.user_am_2)
+        # Shenyang now sits in the lead's team: the lead may undo it
+        batch.with_user(self.user_lead).action_undo()
+        self.assertEqual(self.client_shenyang.account_manager_id, other)
+        # a batch that moves a client of another team stays out of the lead's reach
+        wizard = self._wizard(
+            partner_ids=[(6, 0, self.client_shenyang.ids)], target_user_id=self.user_admin.id
+        )
+        wizard.action_preview()
+        batch = self.env["insurance.assignment.batch"].browse(wizard.action_confirm()["res_id"])
+        with self.assertRaises(AccessError):
+            batch.with_user(self.user_lead).action_undo()
+        self.assertEqual(batch.state, "done")
+        self.assertEqual(self.client_shenyang.account_manager_id, self.user_admin)

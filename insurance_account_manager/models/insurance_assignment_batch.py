@@ -80,9 +80,14 @@ class InsuranceAssignmentBatch(models.Model):
         if not self.env.user.has_group("insurance_account_manager.insurance_group_team_lead"):
             raise UserError(_("Only team leads and administrators can undo a reassignment."))
         self.check_access("write")
+        is_admin = self.env.user.has_group("insurance_account_manager.insurance_group_admin")
         for batch in self:
             if batch.state == "undone":
                 raise UserError(_("Batch %(batch)s is already undone.", batch=batch.name))
+            # team leads read every batch: one they did not make is only theirs
+            # to undo when they may edit each of its clients (their team's)
+            if not is_admin and batch.user_id != self.env.user:
+                batch.sudo().assignment_ids.partner_id.with_env(self.env).check_access("write")
         for batch in self.sudo():
             batch._undo()
         return True
