@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError
-from odoo.tests import tagged, users
+from odoo.tests import Form, tagged, users
 
 from .common import InsuranceCommon
 
@@ -115,3 +115,19 @@ class TestAccessRights(InsuranceCommon):
         self.assertTrue(self.user_lead.has_group("insurance_account_manager.insurance_group_account_manager"))
         self.assertFalse(self.user_lead.has_group("insurance_account_manager.insurance_group_admin"))
         self.assertFalse(self.user_am.has_group("insurance_account_manager.insurance_group_team_lead"))
+
+    def test_claim_handler_sees_the_claims_they_handle(self):
+        self.claim_shenyang.user_id = self.user_am
+        visible = self.env["insurance.claim"].with_user(self.user_am).search([])
+        self.assertIn(self.claim_shenyang, visible)
+        self.assertEqual(self.claim_shenyang.with_user(self.user_am).amount_claimed, 0)
+
+    def test_manager_field_read_only_below_team_lead(self):
+        form = Form(self.client_harbin.with_user(self.user_am))
+        with self.assertRaises(AssertionError):
+            form.account_manager_id = self.user_am_2
+        form = Form(self.client_dalian.with_user(self.user_lead))
+        form.account_manager_id = self.user_am
+        form.save()
+        self.assertEqual(self.client_dalian.account_manager_id, self.user_am)
+

@@ -159,6 +159,13 @@ class TestPolicy(InsuranceCommon):
         self.assertEqual(draft.state, "cancelled")
         draft.action_set_draft()
         self.assertEqual(draft.state, "draft")
+        with self.assertRaisesRegex(UserError, "Only cancelled"):
+            self.policy_motor.action_set_draft()
+        self._create_claim(self.policy_motor)
+        self.policy_motor.action_cancel()
+        with self.assertRaisesRegex(UserError, "with claims"):
+            self.policy_motor.action_set_draft()
+        self.assertEqual(self.policy_motor.state, "cancelled")
 
     def test_cron_expires_ended_policies(self):
         ended = self._create_policy(

@@ -260,6 +260,17 @@ class InsurancePolicy(models.Model):
         self.write({"state": "cancelled"})
 
     def action_set_draft(self):
+        """Reopen a cancelled policy; one with claims stays as it is."""
+        if any(policy.state != "cancelled" for policy in self):
+            raise UserError(_("Only cancelled policies can be reset to draft."))
+        with_claims = self.sudo().filtered("claim_ids")
+        if with_claims:
+            raise UserError(
+                _(
+                    "Policies with claims cannot be reset to draft: %(policies)s.",
+                    policies=", ".join(with_claims.mapped("name")),
+                )
+            )
         self.write({"state": "draft"})
 
     def action_view_claims(self):

@@ -25,7 +25,7 @@ registry.category("web_tour.tours").add("insurance_account_manager_client_claim_
             run: "click",
         },
         {
-            trigger: ".o_form_view .o_field_widget[name=account_manager_id] input:value('Li Wei')",
+            trigger: ".o_form_view .o_field_widget[name=account_manager_id]:contains('Li Wei')",
             content: "the account manager is Li Wei",
         },
         {
