@@ -253,5 +253,11 @@ class TestReassign(AssignmentCommon):
         batch = self.env["insurance.assignment.batch"].browse(wizard.action_confirm()["res_id"])
         with self.assertRaises(AccessError):
             batch.with_user(self.user_lead).action_undo()
+        self.assertFalse(
+            self.env["insurance.assignment.batch"].with_user(self.user_lead).search(
+                [("id", "=", batch.id)]
+            ),
+            "a move between managers outside the lead's teams is not shown to the lead",
+        )
         self.assertEqual(batch.state, "done")
         self.assertEqual(self.client_shenyang.account_manager_id, self.user_admin)

@@ -7,6 +7,9 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 
+# Scheduled reassignments applied per call of the scheduled action (it
+# re-triggers itself while more are due).
+BATCHES_PER_RUN = 10
 # Records of a client whose open activities and followers move with the client.
 CLIENT_RECORD_MODELS = (
     "res.partner",
@@ -28,6 +31,10 @@ class InsuranceAssignmentBatch(models.Model):
     name = fields.Char(required=True, readonly=True, default=lambda self: _("New"), copy=False)
     user_id = fields.Many2one(
         "res.users", string="Made By", default=lambda self: self.env.user, readonly=True
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True,
+        default=lambda self: self.env.company,
     )
     reason = fields.Char(readonly=True, required=True)
     date_effective = fields.Date(
@@ -262,6 +269,11 @@ class InsuranceAssignmentBatch(models.Model):
         """Apply the reassignments whose effective date has come, and end the
         handovers that are over. Idempotent: applied batches are ``done``."""
         today = fields.Date.context_today(self)
-        for batch in self.search([("state", "=", "scheduled"), ("date_effective", "<=", today)]):
+        domain = [("state", "=", "scheduled"), ("date_effective", "<=", today)]
+        due = self.search(domain, limit=BATCHES_PER_RUN, order="date_effective, id")
+        for batch in due:
             batch._apply()
-        self.env["insurance.manager.assignment"]._end_handovers()
+        remaining = self.search_count(domain)
+        if not remaining:
+            self.env["insurance.manager.assignment"]._end_handovers()
+        self.env["ir.cron"]._notify_progress(done=len(due), remaining=remaining)

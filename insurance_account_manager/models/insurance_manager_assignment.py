@@ -66,15 +66,18 @@ class InsuranceManagerAssignment(models.Model):
             ]
         )
         leaving = defaultdict(lambda: self.env["res.partner"])
+        restore = defaultdict(lambda: self.env["res.partner"])  # backup -> clients
         for row in rows:
             partner = row.partner_id
             if row.previous_user_id and partner.backup_manager_id == row.previous_user_id:
                 backup = row.previous_backup_id
-                partner.backup_manager_id = (
-                    backup if backup and backup != partner.account_manager_id else False
+                restore[backup if backup != partner.account_manager_id else backup.browse()] |= (
+                    partner
                 )
             if row.previous_user_id and row.previous_user_id != partner.account_manager_id:
                 leaving[row.previous_user_id] |= partner
+        for backup, partners in restore.items():
+            partners.write({"backup_manager_id": backup.id})
         Batch = self.env["insurance.assignment.batch"]
         for user, partners in leaving.items():
             for recordset in Batch._client_records(partners):

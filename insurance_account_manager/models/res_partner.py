@@ -453,7 +453,7 @@ class ResPartner(models.Model):
             for user in users
         }
 
-    def _insurance_plan_managers(self, exclude_user_ids=(), update_pointers=True):
+    def _insurance_plan_managers(self, exclude_user_ids=(), preview=False):
         """Decide, without writing anything, which manager each client of
         ``self`` goes to under the assignment rules.
 
@@ -462,11 +462,11 @@ class ResPartner(models.Model):
         ``None`` with the reason when no manager can take the client);
         ``managers`` maps user ids to :class:`assignment.Manager` with the
         loads once the plan is applied: they fill up as the plan does, so no
-        manager is planned above capacity. The
-        candidates' rows are locked until the transaction ends (see
-        :meth:`_insurance_lock_managers`). ``exclude_user_ids`` never receive
-        a client (e.g. the manager who is leaving). With ``update_pointers``
-        false (a preview), the round-robin rules keep their last manager.
+        manager is planned above capacity. The candidates' rows are locked
+        until the transaction ends (see :meth:`_insurance_lock_managers`).
+        ``exclude_user_ids`` never receive a client (e.g. the manager who is
+        leaving). A ``preview`` locks nothing and leaves the round-robin rules'
+        last manager as it is.
         """
         Rule = self.env["insurance.assignment.rule"].sudo()
         # a client shared by every company (no company) follows the rules of the
@@ -480,9 +480,10 @@ class ResPartner(models.Model):
             for rule in rules
         }
         all_candidates = self.env["res.users"].union(*candidates_by_rule.values())
-        self._insurance_lock_managers(
-            (all_candidates | all_candidates.insurance_backup_user_id).ids
-        )
+        if not preview:
+            self._insurance_lock_managers(
+                (all_candidates | all_candidates.insurance_backup_user_id).ids
+            )
         managers = self._insurance_candidate_managers(
             all_candidates, fields.Date.context_today(self)
         )
@@ -519,7 +520,7 @@ class ResPartner(models.Model):
             if user_id:
                 assignment.take(managers[user_id], needs[partner.id], rules_by_id[rule_id])
             plan[partner.id] = (user_id, rule_id, reason)
-        for rule in rules if update_pointers else ():
+        for rule in rules if not preview else ():
             last = rules_by_id[rule.id].last_user_id
             if last and last != rule.last_user_id.id:
                 rule.last_user_id = last

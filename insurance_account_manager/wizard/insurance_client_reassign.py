@@ -128,7 +128,7 @@ class InsuranceClientReassign(models.TransientModel):
                 )
             return values
         plan, _rules, _candidates, managers = clients.sudo()._insurance_plan_managers(
-            exclude_user_ids=set(clients.account_manager_id.ids), update_pointers=not preview
+            exclude_user_ids=set(clients.account_manager_id.ids), preview=preview
         )
         values = []
         for partner in clients.sorted("id"):
