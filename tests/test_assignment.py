@@ -16,6 +16,9 @@ from .common import InsuranceCommon
 # clients a manager now also recomputes their requests' accountable manager
 # (stored related field), a constant 4 queries.
 ASSIGNMENT_QUERY_BUDGET = 45
+# Clients nobody can take (reason + one activity each for the team lead).
+# Measured: 49 queries for 5 clients, 42 for 20.
+REFUSED_QUERY_BUDGET = 49
 
 
 class AssignmentCommon(InsuranceCommon):
@@ -278,3 +281,25 @@ class TestAssignmentAccess(AssignmentCommon):
         action = self.env["res.partner"].action_assign_account_managers()
         self.assertEqual(action["params"]["type"], "success")
         self.assertTrue(client.account_manager_id)
+
+
+@tagged("post_install", "-at_install", "insurance")
+class TestAssignmentRefusedQueries(AssignmentCommon):
+    def test_refused_clients_cost_the_same_queries_for_5_and_20(self):
+        """Clients nobody can take get their reason and one activity for the team
+        lead, in grouped writes and one activity create: no query per client."""
+        self.managers.write({"insurance_capacity": 0})
+        for size in (5, 20):
+            clients = self.env["res.partner"].browse(
+                [
+                    self._new_client(f"R{size} {n}", self.tier_retail, [self.line_motor]).id
+                    for n in range(size)
+                ]
+            )
+            self.env.flush_all()
+            self.env.invalidate_all()
+            with self.assertQueryCount(REFUSED_QUERY_BUDGET):
+                clients._assign_account_managers()
+                self.env.flush_all()
+            self.assertEqual(set(clients.mapped("insurance_unassigned_reason")), {"no_capacity"})
+            self.assertEqual(len(clients.activity_ids), size)

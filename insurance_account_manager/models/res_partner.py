@@ -601,7 +601,7 @@ class ResPartner(models.Model):
                     "note": reasons.get(partner.insurance_unassigned_reason, ""),
                 }
             )
-        self.env["mail.activity"].sudo().create(values)
+        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(values)
 
     @api.model
     def _cron_assign_account_managers(self):
