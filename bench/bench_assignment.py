@@ -14,28 +14,22 @@ scripts/test.sh builds):
         --addons-path=$ODOO_PATH/odoo/addons,. --db_user=odoo [--sizes 1000,5000]
 """
 
-import argparse
 import random
 import sys
 import time
+
+from _common import open_registry
 
 MANAGERS = 200  # DESIGN.md: a mid-size insurer has about 200 account managers
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="1000,5000", help="client counts, comma-separated")
-    args, odoo_args = parser.parse_known_args()
-
-    import odoo
+    registry, sizes = open_registry(__doc__, "1000,5000")
     from odoo import SUPERUSER_ID, Command, api
-    from odoo.modules.registry import Registry
 
-    odoo.tools.config.parse_config(odoo_args)
-    registry = Registry(odoo.tools.config["db_name"])
     rng = random.Random(20261125)
     print(f"{'clients':>8} {'assign s':>9} {'baseline s':>11} {'ratio':>7} {'ms/client':>10}")
-    for size in [int(s) for s in args.sizes.split(",")]:
+    for size in sizes:
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
             tiers = env["insurance.client.tier"].search([])

@@ -29,11 +29,12 @@ scripts/test.sh builds, or a scratch one):
         --addons-path=$ODOO_PATH/odoo/addons,. --db_user=odoo [--sizes 2000,20000]
 """
 
-import argparse
 import random
 import sys
 import time
 from datetime import date, timedelta
+
+from _common import open_registry
 
 MANAGERS = 200  # DESIGN.md: a mid-size insurer has about 200 account managers
 
@@ -160,22 +161,14 @@ def recompute(env, clients, batch_size):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="2000,20000", help="client counts, comma-separated")
-    args, odoo_args = parser.parse_known_args()
-
-    import odoo
+    registry, sizes = open_registry(__doc__, "2000,20000")
     from odoo import SUPERUSER_ID, api
-    from odoo.modules.registry import Registry
-
-    odoo.tools.config.parse_config(odoo_args)
-    registry = Registry(odoo.tools.config["db_name"])
     from odoo.addons.insurance_account_manager.models import res_partner
 
     batch_size = res_partner.TIER_BATCH_SIZE
     print(f"batches of {batch_size} clients")
     print(f"{'clients':>8} {'run':>22} {'seconds':>8} {'ratio':>6} {'ms/1000':>8} {'changed':>8}")
-    for size in [int(s) for s in args.sizes.split(",")]:
+    for size in sizes:
         rng = random.Random(20261125)
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
