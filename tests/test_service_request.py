@@ -143,6 +143,11 @@ class TestServiceRequest(ServiceCommon):
         request = self._create_request(self.client_dalian, self.type_underwriting)
         self.assertEqual(request.team_id, self.team)
         self.assertEqual(request.user_id, self.user_am_2)  # accountable: still the manager
+        # moved to another pipeline, the request goes to that pipeline's department
+        claims_team = self.env["crm.team"].create({"name": "Claims Department"})
+        self.type_general.team_id = claims_team
+        request.type_id = self.type_general
+        self.assertEqual(request.team_id, claims_team)
 
 
 @tagged("post_install", "-at_install", "insurance")

@@ -33,7 +33,11 @@ class InsuranceServiceRecommendation(models.Model):
     description = fields.Text()
     date_due = fields.Date(string="To Do By")
     followup_request_id = fields.Many2one(
-        "insurance.service.request", string="Loss-Prevention Follow-up", readonly=True, copy=False
+        "insurance.service.request",
+        string="Loss-Prevention Follow-up",
+        readonly=True,
+        copy=False,
+        check_company=True,
     )
     state = fields.Selection(
         RECOMMENDATION_STATES,

@@ -284,9 +284,11 @@ class InsuranceServiceRequest(models.Model):
 
     @api.depends("type_id")
     def _compute_team_id(self):
+        """The pipeline's department; moving a request to another pipeline hands
+        it to that pipeline's department (a department chosen by hand stays as
+        long as the pipeline does not change)."""
         for request in self:
-            if not request.team_id:
-                request.team_id = request.type_id.team_id
+            request.team_id = request.type_id.team_id or request.team_id
 
     @api.depends("stage_state")
     def _compute_date_closed(self):
@@ -618,12 +620,16 @@ class InsuranceServiceRequest(models.Model):
             )
 
     def _renewal_lose(self):
+        """Mark the renewed terms not renewed, one write per reason and competitor."""
+        by_outcome = defaultdict(lambda: self.env["insurance.policy"])
         for request in self.sudo():
-            request.renewed_policy_id.write(
+            by_outcome[request.lost_reason_id, request.competitor_id] |= request.renewed_policy_id
+        for (reason, competitor), policies in by_outcome.items():
+            policies.write(
                 {
                     "renewal_state": "not_renewed",
-                    "renewal_lost_reason_id": request.lost_reason_id.id,
-                    "renewal_competitor_id": request.competitor_id.id,
+                    "renewal_lost_reason_id": reason.id,
+                    "renewal_competitor_id": competitor.id,
                 }
             )
 
