@@ -163,6 +163,7 @@ def recompute(env, clients, batch_size):
 def main():
     registry, sizes = open_registry(__doc__, "2000,20000")
     from odoo import SUPERUSER_ID, api
+
     from odoo.addons.insurance_account_manager.models import res_partner
 
     batch_size = res_partner.TIER_BATCH_SIZE

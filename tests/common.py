@@ -45,9 +45,7 @@ class InsuranceCommon(TransactionCase):
             cls.env, login="iam_lead", name="Zhang Lead", groups=GROUP_LEAD
         )
         cls.user_am = new_test_user(cls.env, login="iam_am", name="Li Wei", groups=GROUP_AM)
-        cls.user_am_2 = new_test_user(
-            cls.env, login="iam_am_2", name="Sarah Chen", groups=GROUP_AM
-        )
+        cls.user_am_2 = new_test_user(cls.env, login="iam_am_2", name="Sarah Chen", groups=GROUP_AM)
         cls.user_am_other = new_test_user(
             cls.env, login="iam_am_other", name="David Okafor", groups=GROUP_AM
         )

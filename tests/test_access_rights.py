@@ -53,7 +53,11 @@ class TestAccessRights(InsuranceCommon):
     def test_account_manager_cannot_touch_other_book(self):
         with self.assertRaises(AccessError):
             self.env["insurance.policy"].create(
-                {"name": "T-STEAL", "partner_id": self.client_shenyang.id, "date_start": "2026-01-01"}
+                {
+                    "name": "T-STEAL",
+                    "partner_id": self.client_shenyang.id,
+                    "date_start": "2026-01-01",
+                }
             )
         with self.assertRaises(AccessError):
             self.policy_liability.with_env(self.env).write({"premium": 1})
@@ -75,9 +79,7 @@ class TestAccessRights(InsuranceCommon):
     def test_backup_manager_sees_backed_up_client(self):
         self.assertEqual(self._visible_clients(), self.client_harbin | self.client_dalian)
         self.assertEqual(self.policy_motor.with_env(self.env).premium, 12000)
-        self.assertEqual(
-            self.env["insurance.claim"].search([]).partner_id, self.client_harbin
-        )
+        self.assertEqual(self.env["insurance.claim"].search([]).partner_id, self.client_harbin)
 
     @users("iam_lead")
     def test_team_lead_sees_team_book(self):
@@ -94,7 +96,14 @@ class TestAccessRights(InsuranceCommon):
     @users("iam_admin")
     def test_admin_sees_and_configures_everything(self):
         self.assertEqual(self._visible_clients(), self.clients)
-        self.assertEqual(len(self.env["insurance.claim"].search([("id", "in", (self.claim_harbin | self.claim_shenyang).ids)])), 2)
+        self.assertEqual(
+            len(
+                self.env["insurance.claim"].search(
+                    [("id", "in", (self.claim_harbin | self.claim_shenyang).ids)]
+                )
+            ),
+            2,
+        )
         self.line_motor.with_env(self.env).name = "Motor Fleet"
         stage = self.env["insurance.claim.stage"].create({"name": "Appeal"})
         self.assertTrue(stage.id)
@@ -102,7 +111,11 @@ class TestAccessRights(InsuranceCommon):
 
     def test_plain_employee_has_no_insurance_access(self):
         employee = self.env["res.users"].create(
-            {"name": "Clerk", "login": "iam_clerk", "groups_id": [(6, 0, [self.env.ref("base.group_user").id])]}
+            {
+                "name": "Clerk",
+                "login": "iam_clerk",
+                "groups_id": [(6, 0, [self.env.ref("base.group_user").id])],
+            }
         )
         with self.assertRaises(AccessError):
             self.env["insurance.policy"].with_user(employee).search([])
@@ -110,11 +123,21 @@ class TestAccessRights(InsuranceCommon):
             self.env["insurance.claim"].with_user(employee).search([])
 
     def test_group_ladder(self):
-        self.assertTrue(self.user_admin.has_group("insurance_account_manager.insurance_group_team_lead"))
-        self.assertTrue(self.user_admin.has_group("insurance_account_manager.insurance_group_account_manager"))
-        self.assertTrue(self.user_lead.has_group("insurance_account_manager.insurance_group_account_manager"))
-        self.assertFalse(self.user_lead.has_group("insurance_account_manager.insurance_group_admin"))
-        self.assertFalse(self.user_am.has_group("insurance_account_manager.insurance_group_team_lead"))
+        self.assertTrue(
+            self.user_admin.has_group("insurance_account_manager.insurance_group_team_lead")
+        )
+        self.assertTrue(
+            self.user_admin.has_group("insurance_account_manager.insurance_group_account_manager")
+        )
+        self.assertTrue(
+            self.user_lead.has_group("insurance_account_manager.insurance_group_account_manager")
+        )
+        self.assertFalse(
+            self.user_lead.has_group("insurance_account_manager.insurance_group_admin")
+        )
+        self.assertFalse(
+            self.user_am.has_group("insurance_account_manager.insurance_group_team_lead")
+        )
 
     def test_claim_handler_sees_the_claims_they_handle(self):
         self.claim_shenyang.user_id = self.user_am
@@ -130,4 +153,3 @@ class TestAccessRights(InsuranceCommon):
         form.account_manager_id = self.user_am
         form.save()
         self.assertEqual(self.client_dalian.account_manager_id, self.user_am)
-

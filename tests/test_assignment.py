@@ -38,7 +38,11 @@ class AssignmentCommon(InsuranceCommon):
         cls.tier_general = cls.env.ref("insurance_account_manager.insurance_client_tier_general")
         cls.tier_retail = cls.env.ref("insurance_account_manager.insurance_client_tier_retail")
         (cls.tier_key | cls.tier_general | cls.tier_retail).write({"active": True})
-        cls.tier_key.load_weight, cls.tier_general.load_weight, cls.tier_retail.load_weight = 5, 2, 1
+        cls.tier_key.load_weight, cls.tier_general.load_weight, cls.tier_retail.load_weight = (
+            5,
+            2,
+            1,
+        )
         cls.managers = cls.user_am | cls.user_am_2 | cls.user_am_other
         cls.managers.write({"is_account_manager": True, "insurance_capacity": 20})
         # the common book: Harbin (2 policies) is general, Dalian and Shenyang retail
@@ -116,8 +120,15 @@ class TestAssignment(AssignmentCommon):
         self.assertEqual(len(row), 1)
         self.assertRecordValues(
             row,
-            [{"user_id": self.user_am_2.id, "origin": "rule", "rule_id": self.rule_key.id,
-              "state": "current", "date_to": False}],
+            [
+                {
+                    "user_id": self.user_am_2.id,
+                    "origin": "rule",
+                    "rule_id": self.rule_key.id,
+                    "state": "current",
+                    "date_to": False,
+                }
+            ],
         )
         # Sarah now carries 6/20: the next key client goes to Li Wei (2/20)
         other = self._new_client("Jixi Coal", self.tier_key, [self.line_motor])
@@ -210,9 +221,7 @@ class TestAssignment(AssignmentCommon):
         elsewhere = self._new_client("Qiqihar Retail", self.tier_retail, [self.line_motor])
         elsewhere._assign_account_managers()
         self.assertEqual(elsewhere.insurance_unassigned_reason, "no_rule")
-        here = self._new_client(
-            "Harbin Retail", self.tier_retail, [self.line_motor], city="Harbin"
-        )
+        here = self._new_client("Harbin Retail", self.tier_retail, [self.line_motor], city="Harbin")
         here._assign_account_managers()
         self.assertTrue(here.account_manager_id)
 
@@ -251,7 +260,10 @@ class TestAssignment(AssignmentCommon):
             [self._new_client(f"Q5 {n}", self.tier_retail, [self.line_motor]).id for n in range(5)]
         )
         large = self.env["res.partner"].browse(
-            [self._new_client(f"Q20 {n}", self.tier_retail, [self.line_motor]).id for n in range(20)]
+            [
+                self._new_client(f"Q20 {n}", self.tier_retail, [self.line_motor]).id
+                for n in range(20)
+            ]
         )
         self.env.flush_all()
         self.env.invalidate_all()
@@ -273,7 +285,9 @@ class TestAssignmentAccess(AssignmentCommon):
         with self.assertRaises(AccessError):
             self.rule_key.with_env(self.env).write({"strategy": "round_robin"})
         with self.assertRaises(AccessError):
-            self.env["insurance.assignment.rule"].create({"name": "Mine", "user_ids": [(4, self.env.uid)]})
+            self.env["insurance.assignment.rule"].create(
+                {"name": "Mine", "user_ids": [(4, self.env.uid)]}
+            )
 
     @users("iam_admin")
     def test_admin_runs_rules(self):

@@ -40,9 +40,7 @@ class TestAssignmentConcurrency(BaseCase):
                     "insurance_capacity": KEY_WEIGHT,  # room for exactly one key client
                     "groups_id": [
                         Command.link(
-                            env.ref(
-                                "insurance_account_manager.insurance_group_account_manager"
-                            ).id
+                            env.ref("insurance_account_manager.insurance_group_account_manager").id
                         )
                     ],
                 }
@@ -130,9 +128,7 @@ class TestAssignmentConcurrency(BaseCase):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             clients = env["res.partner"].browse(self.ids["clients"])
-            self.assertEqual(
-                clients.mapped("account_manager_id").ids, [self.ids["manager"]]
-            )
+            self.assertEqual(clients.mapped("account_manager_id").ids, [self.ids["manager"]])
             self.assertEqual(
                 clients.filtered(lambda c: not c.account_manager_id).insurance_unassigned_reason,
                 "no_capacity",

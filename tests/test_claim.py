@@ -40,8 +40,13 @@ class TestClaim(InsuranceCommon):
 
     def test_loss_date_inside_cover(self):
         for loss in (date(2025, 12, 31), date(2027, 1, 1)):
-            with self.subTest(loss=loss), self.assertRaisesRegex(ValidationError, "within the cover"):
-                self._create_claim(self.policy_motor, date_loss=loss, date_reported=date(2027, 1, 5))
+            with (
+                self.subTest(loss=loss),
+                self.assertRaisesRegex(ValidationError, "within the cover"),
+            ):
+                self._create_claim(
+                    self.policy_motor, date_loss=loss, date_reported=date(2027, 1, 5)
+                )
         # boundaries are inside
         self._create_claim(self.policy_motor, date_loss=date(2026, 1, 1))
         claim = self._create_claim(
@@ -49,8 +54,13 @@ class TestClaim(InsuranceCommon):
         )
         # moving the claim to a policy whose cover does not include the loss is refused
         other = self._create_policy(
-            "T-2025", self.client_harbin, self.line_motor, 1, 1000000,
-            date_start=date(2025, 1, 1), date_end=date(2025, 12, 31),
+            "T-2025",
+            self.client_harbin,
+            self.line_motor,
+            1,
+            1000000,
+            date_start=date(2025, 1, 1),
+            date_end=date(2025, 12, 31),
         )
         with self.assertRaisesRegex(ValidationError, "within the cover"):
             claim.policy_id = other

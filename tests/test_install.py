@@ -34,9 +34,22 @@ def _odoo(*args, stdin=None):
             db_args.append(f"--{key}={config[key]}")
     command, *rest = args
     return subprocess.run(
-        [python, "-m", "odoo", command, f"--addons-path={addons_path}", *db_args,
-         "--log-level=warn", "--no-http", *rest],
-        input=stdin, capture_output=True, text=True, timeout=900, check=False,
+        [
+            python,
+            "-m",
+            "odoo",
+            command,
+            f"--addons-path={addons_path}",
+            *db_args,
+            "--log-level=warn",
+            "--no-http",
+            *rest,
+        ],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
 
 
@@ -69,7 +82,9 @@ def _errors(log):
 
 
 def test_install_on_empty_database_then_uninstall(scratch_db):
-    result = _odoo("server", "-d", scratch_db, "-i", ADDON, "--without-demo=all", "--stop-after-init")
+    result = _odoo(
+        "server", "-d", scratch_db, "-i", ADDON, "--without-demo=all", "--stop-after-init"
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert not _errors(result.stderr), _errors(result.stderr)
     assert _query(scratch_db, f"SELECT state FROM ir_module_module WHERE name = '{ADDON}'") == [
@@ -92,15 +107,21 @@ def test_install_on_empty_database_then_uninstall(scratch_db):
     assert _query(scratch_db, f"SELECT state FROM ir_module_module WHERE name = '{ADDON}'") == [
         ("uninstalled",)
     ]
-    assert _query(
-        scratch_db,
-        "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'insurance%'",
-    ) == []
-    assert _query(
-        scratch_db,
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'res_partner'"
-        " AND column_name IN ('annual_premium', 'is_insurance_client', 'account_manager_id')",
-    ) == []
+    assert (
+        _query(
+            scratch_db,
+            "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'insurance%'",
+        )
+        == []
+    )
+    assert (
+        _query(
+            scratch_db,
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'res_partner'"
+            " AND column_name IN ('annual_premium', 'is_insurance_client', 'account_manager_id')",
+        )
+        == []
+    )
     assert _query(scratch_db, "SELECT model FROM ir_model WHERE model LIKE 'insurance.%'") == []
     assert _query(scratch_db, f"SELECT count(*) FROM ir_model_data WHERE module = '{ADDON}'") == [
         (0,)

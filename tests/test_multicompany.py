@@ -41,8 +41,13 @@ class TestMultiCompany(InsuranceCommon):
         with self.assertRaisesRegex(UserError, "Incompatible companies"):
             self._create_policy(
                 "S-2",
-                self.env["res.partner"].create({"name": "Mudanjiang Paper", "company_id": self.company.id}),
-                self.line_motor, 1, 1, company_id=self.company_south.id,
+                self.env["res.partner"].create(
+                    {"name": "Mudanjiang Paper", "company_id": self.company.id}
+                ),
+                self.line_motor,
+                1,
+                1,
+                company_id=self.company_south.id,
             )
         with self.assertRaisesRegex(UserError, "Incompatible companies"):
             self.policy_south.insurer_id = self.env["res.partner"].create(

@@ -132,7 +132,11 @@ class TestPolicy(InsuranceCommon):
                 )
         with self.assertRaisesRegex(ValidationError, "same client"):
             self._create_policy(
-                "T-OTHER", self.client_dalian, self.line_motor, 1, 1,
+                "T-OTHER",
+                self.client_dalian,
+                self.line_motor,
+                1,
+                1,
                 previous_policy_id=self.policy_property.id,
             )
         with self.assertRaisesRegex(ValidationError, "renew itself"):
@@ -169,12 +173,23 @@ class TestPolicy(InsuranceCommon):
 
     def test_cron_expires_ended_policies(self):
         ended = self._create_policy(
-            "T-OLD", self.client_dalian, self.line_cargo, 1, 1,
-            date_start=date(2024, 1, 1), date_end=date(2024, 12, 31),
+            "T-OLD",
+            self.client_dalian,
+            self.line_cargo,
+            1,
+            1,
+            date_start=date(2024, 1, 1),
+            date_end=date(2024, 12, 31),
         )
         draft_old = self._create_policy(
-            "T-OLD-D", self.client_dalian, self.line_cargo, 1, 1,
-            date_start=date(2024, 1, 1), date_end=date(2024, 12, 31), state="draft",
+            "T-OLD-D",
+            self.client_dalian,
+            self.line_cargo,
+            1,
+            1,
+            date_start=date(2024, 1, 1),
+            date_end=date(2024, 12, 31),
+            state="draft",
         )
         with freeze_time("2026-06-01"):
             self.env["insurance.policy"]._cron_expire_policies()
@@ -192,12 +207,22 @@ class TestPolicy(InsuranceCommon):
         """The "Expiring in 90 Days" filter of the search view selects what it says."""
         today = date(2026, 10, 15)
         soon = self._create_policy(
-            "T-SOON", self.client_dalian, self.line_cargo, 1, 1,
-            date_start=date(2025, 12, 1), date_end=date(2026, 11, 30),
+            "T-SOON",
+            self.client_dalian,
+            self.line_cargo,
+            1,
+            1,
+            date_start=date(2025, 12, 1),
+            date_end=date(2026, 11, 30),
         )
         self._create_policy(
-            "T-LATER", self.client_dalian, self.line_cargo, 1, 1,
-            date_start=date(2026, 1, 14), date_end=today + relativedelta(days=91),
+            "T-LATER",
+            self.client_dalian,
+            self.line_cargo,
+            1,
+            1,
+            date_start=date(2026, 1, 14),
+            date_end=today + relativedelta(days=91),
         )
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "insurance_account_manager.insurance_policy_action_expiring"

@@ -102,9 +102,7 @@ class TestReassign(AssignmentCommon):
         )
         with freeze_time("2026-11-01"):
             wizard.action_preview()
-            batch = self.env["insurance.assignment.batch"].browse(
-                wizard.action_confirm()["res_id"]
-            )
+            batch = self.env["insurance.assignment.batch"].browse(wizard.action_confirm()["res_id"])
             self.assertEqual(batch.state, "scheduled")
             self.assertEqual(self.client_dalian.account_manager_id, self.user_am_2)
         with freeze_time("2026-12-01"):
@@ -159,7 +157,9 @@ class TestReassign(AssignmentCommon):
         with self.assertRaises(AccessError):
             wizard.action_preview()  # Dalian is Sarah Chen's, Li Wei only backs up Harbin
         wizard = self._wizard(
-            selection_mode="manager", source_user_id=self.user_am_other.id, target_user_id=self.env.uid
+            selection_mode="manager",
+            source_user_id=self.user_am_other.id,
+            target_user_id=self.env.uid,
         )
         with self.assertRaises(UserError):  # no client of David Okafor is visible to Li Wei
             wizard.action_preview()
@@ -179,7 +179,9 @@ class TestReassign(AssignmentCommon):
         )
         wizard.action_preview()
         batch = self.env["insurance.assignment.batch"].browse(wizard.action_confirm()["res_id"])
-        self.assertEqual(self.client_harbin.with_user(self.user_admin).account_manager_id, self.user_am_2)
+        self.assertEqual(
+            self.client_harbin.with_user(self.user_admin).account_manager_id, self.user_am_2
+        )
         with self.assertRaises(UserError):
             batch.action_undo()
 
@@ -219,9 +221,7 @@ class TestReassign(AssignmentCommon):
     def test_preview_by_the_rules_does_not_move_the_round_robin(self):
         self.rule_rest.last_user_id = self.user_am_2
         self.user_am.insurance_qualification_ids.line_ids |= self.line_liability
-        wizard = self._wizard(
-            partner_ids=[(6, 0, self.client_shenyang.ids)], target_mode="rules"
-        )
+        wizard = self._wizard(partner_ids=[(6, 0, self.client_shenyang.ids)], target_mode="rules")
         wizard.action_preview()
         wizard.action_preview()
         proposed = wizard.line_ids.new_user_id
@@ -254,9 +254,9 @@ class TestReassign(AssignmentCommon):
         with self.assertRaises(AccessError):
             batch.with_user(self.user_lead).action_undo()
         self.assertFalse(
-            self.env["insurance.assignment.batch"].with_user(self.user_lead).search(
-                [("id", "=", batch.id)]
-            ),
+            self.env["insurance.assignment.batch"]
+            .with_user(self.user_lead)
+            .search([("id", "=", batch.id)]),
             "a move between managers outside the lead's teams is not shown to the lead",
         )
         self.assertEqual(batch.state, "done")

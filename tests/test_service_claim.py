@@ -52,15 +52,19 @@ class TestServiceClaim(ServiceCommon):
         self.assertEqual(open_claim.service_request_ids.stage_state, "open")
 
     def test_claims_created_in_batch_and_by_a_manager(self):
-        claims = self.env["insurance.claim"].with_user(self.user_am).create(
-            [
-                {
-                    "policy_id": policy.id,
-                    "date_loss": date(2026, 3, 10),
-                    "date_reported": date(2026, 3, 12),
-                }
-                for policy in (self.policy_motor, self.policy_property)
-            ]
+        claims = (
+            self.env["insurance.claim"]
+            .with_user(self.user_am)
+            .create(
+                [
+                    {
+                        "policy_id": policy.id,
+                        "date_loss": date(2026, 3, 10),
+                        "date_reported": date(2026, 3, 12),
+                    }
+                    for policy in (self.policy_motor, self.policy_property)
+                ]
+            )
         )
         self.assertEqual(len(claims.service_request_ids), 2)
         self.assertEqual(claims.service_request_ids.claim_id, claims)

@@ -78,9 +78,7 @@ class TestServiceMail(ServiceCommon):
         )
         self.assertIn("warehouse", request.message_ids[-1].body)
         # a contact of the client company: the client's request too
-        from_contact = self._receive(
-            "Zhou <zhou@harbin-boiler.example.com>", "Fleet change", "m2"
-        )
+        from_contact = self._receive("Zhou <zhou@harbin-boiler.example.com>", "Fleet change", "m2")
         self.assertEqual(from_contact.partner_id, self.client_harbin)
         self.assertEqual(from_contact.user_id, self.user_am)
 

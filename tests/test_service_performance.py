@@ -95,6 +95,9 @@ class TestServicePerformance(ServiceCommon):
             self.assertEqual(groups["length"], 2, total)
             self.assertEqual(cards, 80, total)  # two columns of 40 cards
             counts = {g["stage_id"][0]: g["stage_id_count"] for g in groups["groups"]}
-            self.assertEqual(sum(counts.values()), self.Request.search_count(
-                [("user_id", "=", self.user_am.id), ("stage_state", "=", "open")]
-            ))
+            self.assertEqual(
+                sum(counts.values()),
+                self.Request.search_count(
+                    [("user_id", "=", self.user_am.id), ("stage_state", "=", "open")]
+                ),
+            )

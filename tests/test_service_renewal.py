@@ -200,8 +200,8 @@ class TestServiceRenewal(ServiceCommon):
         )
         rival = self.env["res.partner"].create({"name": "Ping An Harbin", "is_company": True})
         action = request.with_user(self.user_am).action_mark_lost()
-        wizard_model = self.env[action["res_model"]].with_user(self.user_am).with_context(
-            action["context"]
+        wizard_model = (
+            self.env[action["res_model"]].with_user(self.user_am).with_context(action["context"])
         )
         with self.assertRaises(ValidationError):
             wizard_model.create({"lost_reason_id": competitor_reason.id})
@@ -232,10 +232,17 @@ class TestServiceRenewal(ServiceCommon):
         request.stage_id = self.stage_renewal_won
         next_term = request.new_policy_id
         # once the next term exists, the renewal cannot be marked lost
-        wizard = self.env["insurance.service.request.lost"].with_context(
-            active_model=request._name, active_ids=request.ids
-        ).create({"lost_reason_id": self.env.ref(
-            "insurance_account_manager.insurance_service_lost_reason_price").id})
+        wizard = (
+            self.env["insurance.service.request.lost"]
+            .with_context(active_model=request._name, active_ids=request.ids)
+            .create(
+                {
+                    "lost_reason_id": self.env.ref(
+                        "insurance_account_manager.insurance_service_lost_reason_price"
+                    ).id
+                }
+            )
+        )
         with self.assertRaisesRegex(UserError, "next term"):
             wizard.action_mark_lost()
         self.assertEqual(policy.renewal_state, "renewed")
@@ -279,4 +286,3 @@ class TestServiceRenewal(ServiceCommon):
         self.assertTrue(
             self.Request.search([("id", "=", request.id), ("is_premium_rise_flagged", "=", True)])
         )
-

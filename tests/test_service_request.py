@@ -210,9 +210,7 @@ class TestServiceRequestAccess(ServiceCommon):
         led = self._create_request(self.client_shenyang, team_id=self.team.id)
         self.assertIn(led, self.Request.with_user(self.user_lead).search([]))
         # the administrator sees everything of the companies they work in
-        self.assertEqual(
-            self._visible(self.user_admin), self.all_requests - self.req_other_company
-        )
+        self.assertEqual(self._visible(self.user_admin), self.all_requests - self.req_other_company)
         self.user_admin.company_ids = [Command.link(self.other_company.id)]
         admin = self.Request.with_user(self.user_admin).with_context(
             allowed_company_ids=[self.company.id, self.other_company.id]
@@ -227,8 +225,11 @@ class TestClientRequests(ServiceCommon):
         self.assertEqual(self.client_dalian.insurance_request_count, 0)
         requests = Request.create(
             [
-                {"name": f"Question {n}", "type_id": self.type_general.id,
-                 "partner_id": self.client_dalian.id}
+                {
+                    "name": f"Question {n}",
+                    "type_id": self.type_general.id,
+                    "partner_id": self.client_dalian.id,
+                }
                 for n in range(3)
             ]
         )

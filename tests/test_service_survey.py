@@ -61,9 +61,10 @@ class TestServiceSurvey(ServiceCommon):
         self.assertEqual((self._surveys() - surveys - new).partner_id, self.client_dalian)
 
     def test_batched_with_progress_and_archived_survey_does_not_block(self):
-        with patch.object(request_module, "SURVEY_BATCH_SIZE", 1), patch.object(
-            type(self.env["ir.cron"]), "_notify_progress"
-        ) as progress:
+        with (
+            patch.object(request_module, "SURVEY_BATCH_SIZE", 1),
+            patch.object(type(self.env["ir.cron"]), "_notify_progress") as progress,
+        ):
             self._run("2026-01-10")
             self.assertEqual(len(self._surveys()), 1)
             progress.assert_called_with(done=1, remaining=1)
@@ -118,9 +119,7 @@ class TestServiceSurvey(ServiceCommon):
         self.assertEqual(sprinklers.state, "in_progress")
         self.assertEqual(training.state, "proposed")
         sprinklers.with_user(self.user_am).action_open_followup()  # no second follow-up
-        self.assertEqual(
-            self.Request.search_count([("recommendation_id", "=", sprinklers.id)]), 1
-        )
+        self.assertEqual(self.Request.search_count([("recommendation_id", "=", sprinklers.id)]), 1)
         followup.with_user(self.user_am).action_mark_won()
         self.assertEqual(sprinklers.state, "done")
         self.assertTrue(followup.date_closed)

@@ -554,7 +554,9 @@ class TestTierAccess(TieringCommon):
         with self.assertRaisesRegex(UserError, "Lock the tier"):
             forged.write({"insurance_tier_id": self.tier_key.id})
         self.assertFalse(harbin.insurance_tier_history_ids)
-        forged.write({"account_manager_id": self.user_am_2.id, "backup_manager_id": self.user_am.id})
+        forged.write(
+            {"account_manager_id": self.user_am_2.id, "backup_manager_id": self.user_am.id}
+        )
         current = self.client_harbin.insurance_assignment_ids.filtered(
             lambda row: row.state == "current"
         )

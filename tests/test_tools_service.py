@@ -25,9 +25,7 @@ class TestToolsService(unittest.TestCase):
         self.assertEqual(service.sla_state(datetime(2026, 1, 3, 23), start, deadline), "on_track")
         self.assertEqual(service.sla_state(datetime(2026, 1, 4, 0), start, deadline), "at_risk")
         self.assertEqual(service.sla_state(deadline, start, deadline), "at_risk")
-        self.assertEqual(
-            service.sla_state(datetime(2026, 1, 5, 0, 1), start, deadline), "breached"
-        )
+        self.assertEqual(service.sla_state(datetime(2026, 1, 5, 0, 1), start, deadline), "breached")
         # closed: judged at closing time
         late = datetime(2026, 1, 6)
         self.assertEqual(

@@ -23,8 +23,10 @@ class TestTracking(InsuranceCommon):
         self._commit_hooks()
         values = record.message_ids.sudo().tracking_value_ids
         return {
-            value.field_id.name: (value.old_value_char or value.old_value_float or value.old_value_integer,
-                                  value.new_value_char or value.new_value_float or value.new_value_integer)
+            value.field_id.name: (
+                value.old_value_char or value.old_value_float or value.old_value_integer,
+                value.new_value_char or value.new_value_float or value.new_value_integer,
+            )
             for value in values
         }
 
@@ -46,7 +48,9 @@ class TestTracking(InsuranceCommon):
     def test_claim_stage_and_amounts_are_tracked(self):
         claim = self._create_claim(self.policy_motor).with_env(self.env)
         self._commit_hooks()
-        claim.write({"amount_reserved": 20000, "amount_paid": 15000, "stage_id": self.stage_settlement.id})
+        claim.write(
+            {"amount_reserved": 20000, "amount_paid": 15000, "stage_id": self.stage_settlement.id}
+        )
         tracked = self._tracked(claim)
         self.assertEqual(tracked["amount_reserved"], (0, 20000))
         self.assertEqual(tracked["amount_paid"], (0, 15000))

@@ -14,9 +14,7 @@ class TestUi(InsuranceCommon, HttpCase):
     def test_client_claim_tour(self):
         Claim = self.env["insurance.claim"]
         self.assertFalse(Claim.search([("partner_id", "=", self.client_harbin.id)]))
-        self.start_tour(
-            "/odoo", "insurance_account_manager_client_claim_tour", login="iam_am"
-        )
+        self.start_tour("/odoo", "insurance_account_manager_client_claim_tour", login="iam_am")
         self.env.invalidate_all()
         claim = Claim.search([("partner_id", "=", self.client_harbin.id)])
         self.assertEqual(len(claim), 1, "the tour records one claim for the client")

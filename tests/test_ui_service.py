@@ -9,9 +9,7 @@ from .common import InsuranceCommon
 @tagged("post_install", "-at_install", "insurance")
 class TestUiService(InsuranceCommon, HttpCase):
     def test_renewal_won_by_drag_and_drop(self):
-        request = self.env["insurance.service.request"]._create_renewal_requests(
-            self.policy_motor
-        )
+        request = self.env["insurance.service.request"]._create_renewal_requests(self.policy_motor)
         self.assertEqual(request.stage_id.name, "Renewal Due")
         self.start_tour(
             "/odoo/action-insurance_account_manager.insurance_service_request_action_renewal",

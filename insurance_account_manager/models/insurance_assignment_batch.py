@@ -33,7 +33,10 @@ class InsuranceAssignmentBatch(models.Model):
         "res.users", string="Made By", default=lambda self: self.env.user, readonly=True
     )
     company_id = fields.Many2one(
-        "res.company", required=True, readonly=True, index=True,
+        "res.company",
+        required=True,
+        readonly=True,
+        index=True,
         default=lambda self: self.env.company,
     )
     reason = fields.Char(readonly=True, required=True)
@@ -228,7 +231,9 @@ class InsuranceAssignmentBatch(models.Model):
             records = self._client_records(partners)
             owned = {(rs._name, rid) for rs in records for rid in rs.ids}
             moved.filtered(
-                lambda a, user=new_user: a.user_id == user and (a.res_model, a.res_id) in owned
+                lambda a, user=new_user, owned=owned: (
+                    a.user_id == user and (a.res_model, a.res_id) in owned
+                )
             ).write({"user_id": old_user.id or self.env.user.id})
             for recordset in records:
                 if old_user:

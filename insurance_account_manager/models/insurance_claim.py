@@ -171,10 +171,9 @@ class InsuranceClaim(models.Model):
         for vals in vals_list:
             if vals.get("name", _("New")) == _("New"):
                 company = company_by_policy.get(vals.get("policy_id"), self.env.company)
-                vals["name"] = (
-                    self.env["ir.sequence"].with_company(company).next_by_code("insurance.claim")
-                    or _("New")
-                )
+                vals["name"] = self.env["ir.sequence"].with_company(company).next_by_code(
+                    "insurance.claim"
+                ) or _("New")
         claims = super().create(vals_list)
         self.env["insurance.service.request"]._create_claim_requests(claims)
         return claims
@@ -182,8 +181,10 @@ class InsuranceClaim(models.Model):
     def write(self, vals):
         result = super().write(vals)
         if "stage_id" in vals:
-            requests = self.env["insurance.service.request"].sudo().search(
-                [("claim_id", "in", self.ids), ("type_code", "=", "claim")]
+            requests = (
+                self.env["insurance.service.request"]
+                .sudo()
+                .search([("claim_id", "in", self.ids), ("type_code", "=", "claim")])
             )
             requests._sync_claim_stage()
         return result

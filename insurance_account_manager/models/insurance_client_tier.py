@@ -49,7 +49,11 @@ class InsuranceClientTier(models.Model):
             "CHECK(survey_interval_months >= 0)",
             "A survey interval cannot be negative.",
         ),
-        ("load_weight_positive", "CHECK(load_weight >= 0)", "A tier's load weight cannot be negative."),
+        (
+            "load_weight_positive",
+            "CHECK(load_weight >= 0)",
+            "A tier's load weight cannot be negative.",
+        ),
     ]
 
     @api.constrains("is_fallback")

@@ -40,7 +40,10 @@ class InsurancePartnerDomainMixin(models.AbstractModel):
             ) from error
         if not isinstance(domain, list | tuple):
             raise ValidationError(
-                _("%(rule)s: the client filter must be a list of conditions.", rule=self.display_name)
+                _(
+                    "%(rule)s: the client filter must be a list of conditions.",
+                    rule=self.display_name,
+                )
             )
         return list(domain)
 

@@ -192,8 +192,10 @@ class InsurancePolicy(models.Model):
 
     @api.constrains("sum_insured")
     def _check_sum_insured_covers_claims(self):
-        paid = self.env["insurance.claim"].sudo()._read_group(
-            [("policy_id", "in", self.ids)], ["policy_id"], ["amount_paid:max"]
+        paid = (
+            self.env["insurance.claim"]
+            .sudo()
+            ._read_group([("policy_id", "in", self.ids)], ["policy_id"], ["amount_paid:max"])
         )
         for policy, max_paid in paid:
             if policy.currency_id.compare_amounts(max_paid, policy.sum_insured) > 0:
@@ -208,9 +210,7 @@ class InsurancePolicy(models.Model):
 
     @api.constrains("date_start", "date_end")
     def _check_claims_within_cover(self):
-        claims = self.env["insurance.claim"].sudo().search(
-            [("policy_id", "in", self.ids)]
-        )
+        claims = self.env["insurance.claim"].sudo().search([("policy_id", "in", self.ids)])
         for claim in claims:
             policy = claim.policy_id
             if not policy.date_start <= claim.date_loss <= policy.date_end:
@@ -243,8 +243,7 @@ class InsurancePolicy(models.Model):
         if with_claims:
             raise UserError(
                 _(
-                    "Policies with claims cannot be deleted: %(policies)s. "
-                    "Archive them instead.",
+                    "Policies with claims cannot be deleted: %(policies)s. Archive them instead.",
                     policies=", ".join(with_claims.mapped("name")),
                 )
             )

@@ -87,7 +87,7 @@ class InsuranceServiceRecommendation(models.Model):
                     "description": plaintext2html(recommendation.description or ""),
                 }
             )
-        for recommendation, followup in zip(todo, Request.create(vals_list)):
+        for recommendation, followup in zip(todo, Request.create(vals_list), strict=True):
             recommendation.followup_request_id = followup
         if len(self) == 1:
             return {

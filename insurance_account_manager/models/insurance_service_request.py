@@ -5,7 +5,7 @@ import pytz
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, email_normalize, plaintext2html
+from odoo.tools import SQL, email_normalize
 from odoo.tools.sql import create_index
 
 from ..tools import service
@@ -72,9 +72,7 @@ class InsuranceServiceRequest(models.Model):
         default=_default_type_id,
         check_company=True,
     )
-    type_code = fields.Selection(
-        related="type_id.code", store=True, index=True, string="Kind"
-    )
+    type_code = fields.Selection(related="type_id.code", store=True, index=True, string="Kind")
     stage_id = fields.Many2one(
         "insurance.service.stage",
         string="Stage",
@@ -306,8 +304,8 @@ class InsuranceServiceRequest(models.Model):
 
     @api.depends("type_id", "tier_id")
     def _compute_sla_id(self):
-        slas = self.env["insurance.service.sla"].sudo().search(
-            [("type_id", "in", self.type_id.ids)]
+        slas = (
+            self.env["insurance.service.sla"].sudo().search([("type_id", "in", self.type_id.ids)])
         )
         rows = [(sla.id, sla.type_id.id, sla.tier_id.id or None, sla.sequence) for sla in slas]
         SLA = self.env["insurance.service.sla"]
@@ -502,9 +500,7 @@ class InsuranceServiceRequest(models.Model):
         for request in self:
             stage = request.type_id._first_stage("won")
             if not stage:
-                raise UserError(
-                    _("Pipeline %(type)s has no Won stage.", type=request.type_id.name)
-                )
+                raise UserError(_("Pipeline %(type)s has no Won stage.", type=request.type_id.name))
             by_stage[stage] |= request
         for stage, requests in by_stage.items():
             requests.write({"stage_id": stage.id})
@@ -597,7 +593,7 @@ class InsuranceServiceRequest(models.Model):
                     "previous_policy_id": policy.id,
                     "state": "active",
                 }
-                for request, (date_start, date_end) in zip(to_create, date_pairs)
+                for request, (date_start, date_end) in zip(to_create, date_pairs, strict=True)
                 for policy in [request.renewed_policy_id]
             ]
         )
@@ -677,9 +673,7 @@ class InsuranceServiceRequest(models.Model):
         requests = self.search(refresh_domain, limit=SLA_BATCH_SIZE, order="sla_deadline, id")
         by_state = defaultdict(lambda: self.browse())
         for request in requests:
-            by_state[
-                service.sla_state(now, request.date_open, request.sla_deadline)
-            ] |= request
+            by_state[service.sla_state(now, request.date_open, request.sla_deadline)] |= request
         for state, group in by_state.items():
             group.write({"sla_state": state})
         escalate_domain = [
@@ -771,9 +765,10 @@ class InsuranceServiceRequest(models.Model):
         values = dict(custom_values or {})
         email = email_normalize(msg_dict.get("email_from") or msg_dict.get("from") or "")
         client = self._client_from_email(email)
-        request_type = self.env["insurance.service.type"].browse(
-            values.get("type_id")
-        ) or self._default_type_id()
+        request_type = (
+            self.env["insurance.service.type"].browse(values.get("type_id"))
+            or self._default_type_id()
+        )
         values.setdefault("name", msg_dict.get("subject") or _("No Subject"))
         values.setdefault("email_from", msg_dict.get("email_from") or msg_dict.get("from"))
         values["type_id"] = request_type.id
@@ -801,8 +796,10 @@ class InsuranceServiceRequest(models.Model):
     def _client_from_email(self, email):
         if not email:
             return self.env["res.partner"]
-        partners = self.env["res.partner"].sudo().search(
-            [("email_normalized", "=", email)], order="is_insurance_client desc, id"
+        partners = (
+            self.env["res.partner"]
+            .sudo()
+            .search([("email_normalized", "=", email)], order="is_insurance_client desc, id")
         )
         clients = partners.commercial_partner_id.filtered("is_insurance_client")
         return clients[:1]
@@ -835,8 +832,8 @@ class InsuranceServiceRequest(models.Model):
     def _risk_survey_due_domain(self, today):
         """Partner domain of the clients due for a risk survey on ``today``, or
         None when no tier has a survey interval."""
-        tiers = self.env["insurance.client.tier"].sudo().search(
-            [("survey_interval_months", ">", 0)]
+        tiers = (
+            self.env["insurance.client.tier"].sudo().search([("survey_interval_months", ">", 0)])
         )
         if not tiers:
             return None

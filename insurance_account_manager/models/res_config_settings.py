@@ -57,7 +57,9 @@ class ResConfigSettings(models.TransientModel):
 
     # Service
     insurance_renewal_lead_key = fields.Integer(
-        string="Key Client Renewal Lead Time", compute="_compute_insurance_tier_service", readonly=False
+        string="Key Client Renewal Lead Time",
+        compute="_compute_insurance_tier_service",
+        readonly=False,
     )
     insurance_renewal_lead_general = fields.Integer(
         string="General Client Renewal Lead Time",
@@ -70,7 +72,9 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
     )
     insurance_survey_interval_key = fields.Integer(
-        string="Key Client Survey Interval", compute="_compute_insurance_tier_service", readonly=False
+        string="Key Client Survey Interval",
+        compute="_compute_insurance_tier_service",
+        readonly=False,
     )
     insurance_survey_interval_general = fields.Integer(
         string="General Client Survey Interval",
@@ -86,8 +90,7 @@ class ResConfigSettings(models.TransientModel):
         string="Flag Premium Rises Above (%)",
         config_parameter=RISE_THRESHOLD_PARAM,
         default=DEFAULT_RISE_THRESHOLD,
-        help="Renewals whose premium rises by more than this percentage are flagged on "
-        "the card.",
+        help="Renewals whose premium rises by more than this percentage are flagged on the card.",
     )
 
     def _insurance_tiering_cron(self):
@@ -102,14 +105,15 @@ class ResConfigSettings(models.TransientModel):
             setting.insurance_auto_tiering = bool(cron and cron.active)
             setting.insurance_tiering_interval_number = cron.interval_number if cron else 1
             setting.insurance_tiering_interval_type = (
-                cron.interval_type if cron and cron.interval_type in ("days", "weeks", "months")
+                cron.interval_type
+                if cron and cron.interval_type in ("days", "weeks", "months")
                 else "days"
             )
 
     @api.depends("company_id")
     def _compute_insurance_tier_weights(self):
-        tiers = self.env["insurance.client.tier"].sudo().search(
-            [("code", "in", SETTINGS_TIER_CODES)]
+        tiers = (
+            self.env["insurance.client.tier"].sudo().search([("code", "in", SETTINGS_TIER_CODES)])
         )
         weights = {tier.code: tier.load_weight for tier in tiers}
         for setting in self:
@@ -124,8 +128,8 @@ class ResConfigSettings(models.TransientModel):
 
     @api.depends("company_id")
     def _compute_insurance_tier_service(self):
-        tiers = self.env["insurance.client.tier"].sudo().search(
-            [("code", "in", SETTINGS_TIER_CODES)]
+        tiers = (
+            self.env["insurance.client.tier"].sudo().search([("code", "in", SETTINGS_TIER_CODES)])
         )
         by_code = {tier.code: tier for tier in tiers}
         for setting in self:
@@ -169,7 +173,9 @@ class ResConfigSettings(models.TransientModel):
                 "renewal_lead_days": self[f"insurance_renewal_lead_{tier.code}"],
                 "survey_interval_months": self[f"insurance_survey_interval_{tier.code}"],
             }
-            service_vals = {name: value for name, value in service_vals.items() if tier[name] != value}
+            service_vals = {
+                name: value for name, value in service_vals.items() if tier[name] != value
+            }
             if service_vals:
                 tier.write(service_vals)
 

@@ -206,10 +206,14 @@ class ResPartner(models.Model):
         "insurance_policy_ids.active",
     )
     def _compute_annual_premium(self):
-        premiums = self.env["insurance.policy"].sudo()._read_group(
-            [("partner_id", "in", self.ids), ("state", "=", "active")],
-            ["partner_id", "currency_id"],
-            ["premium:sum"],
+        premiums = (
+            self.env["insurance.policy"]
+            .sudo()
+            ._read_group(
+                [("partner_id", "in", self.ids), ("state", "=", "active")],
+                ["partner_id", "currency_id"],
+                ["premium:sum"],
+            )
         )
         totals = dict.fromkeys(self, 0.0)
         today = fields.Date.context_today(self)
@@ -222,7 +226,10 @@ class ResPartner(models.Model):
     @api.constrains("account_manager_id", "backup_manager_id", "company_id")
     def _check_backup_manager(self):
         for partner in self:
-            if partner.backup_manager_id and partner.backup_manager_id == partner.account_manager_id:
+            if (
+                partner.backup_manager_id
+                and partner.backup_manager_id == partner.account_manager_id
+            ):
                 raise ValidationError(
                     _(
                         "%(client)s: the backup manager must be someone other than the "
@@ -275,9 +282,7 @@ class ResPartner(models.Model):
     def _insurance_action(self, xmlid, context):
         """The window action ``xmlid`` limited to this client."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            f"insurance_account_manager.{xmlid}"
-        )
+        action = self.env["ir.actions.act_window"]._for_xml_id(f"insurance_account_manager.{xmlid}")
         action["domain"] = [("partner_id", "=", self.id)]
         action["context"] = context
         return action
@@ -403,9 +408,13 @@ class ResPartner(models.Model):
         """{partner id: assignment.ClientNeed} for ``self``, in a constant number
         of queries (one grouped query for the lines, one search per rule domain)."""
         lines = defaultdict(set)
-        for partner, line in self.env["insurance.policy"].sudo()._read_group(
-            [("partner_id", "in", self.ids), ("state", "in", ("draft", "active"))],
-            ["partner_id", "line_id"],
+        for partner, line in (
+            self.env["insurance.policy"]
+            .sudo()
+            ._read_group(
+                [("partner_id", "in", self.ids), ("state", "in", ("draft", "active"))],
+                ["partner_id", "line_id"],
+            )
         ):
             if line:
                 lines[partner.id].add(line.id)
@@ -433,8 +442,10 @@ class ResPartner(models.Model):
         users |= users.insurance_backup_user_id
         users = users.filtered("is_account_manager")
         valid_lines = defaultdict(set)
-        for qualification in self.env["insurance.qualification"].sudo().search(
-            [("user_id", "in", users.ids), ("is_valid", "=", True)]
+        for qualification in (
+            self.env["insurance.qualification"]
+            .sudo()
+            .search([("user_id", "in", users.ids), ("is_valid", "=", True)])
         ):
             valid_lines[qualification.user_id.id].update(qualification.line_ids.ids)
         loads = self._insurance_manager_loads(users.ids)
@@ -588,9 +599,7 @@ class ResPartner(models.Model):
         for partner in self:
             if partner.id in already:
                 continue
-            leader = next(
-                (leaders[rule.id] for rule in rules if rule.id in leaders), fallback
-            )
+            leader = next((leaders[rule.id] for rule in rules if rule.id in leaders), fallback)
             values.append(
                 {
                     "res_model_id": model_id,
@@ -601,7 +610,9 @@ class ResPartner(models.Model):
                     "note": reasons.get(partner.insurance_unassigned_reason, ""),
                 }
             )
-        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(values)
+        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
+            values
+        )
 
     @api.model
     def _cron_assign_account_managers(self):
@@ -924,9 +935,11 @@ class ResPartner(models.Model):
             return self.browse()
         today = fields.Date.context_today(self)
         released = clients.filtered(
-            lambda p: p.insurance_tier_locked
-            and p.insurance_tier_lock_until
-            and p.insurance_tier_lock_until < today
+            lambda p: (
+                p.insurance_tier_locked
+                and p.insurance_tier_lock_until
+                and p.insurance_tier_lock_until < today
+            )
         )
         if released:
             released.write(

@@ -75,7 +75,9 @@ class ResUsers(models.Model):
     def _compute_insurance_load(self):
         loads = self.env["res.partner"]._insurance_manager_loads(self.ids)
         counts = dict(
-            self.env["res.partner"].sudo()._read_group(
+            self.env["res.partner"]
+            .sudo()
+            ._read_group(
                 [("account_manager_id", "in", self.ids), ("is_insurance_client", "=", True)],
                 ["account_manager_id"],
                 ["__count"],
@@ -121,6 +123,4 @@ class ResUsers(models.Model):
                     _("%(user)s: an absence cannot end before it starts.", user=user.name)
                 )
             if user.insurance_backup_user_id == user:
-                raise ValidationError(
-                    _("%(user)s cannot be their own backup.", user=user.name)
-                )
+                raise ValidationError(_("%(user)s cannot be their own backup.", user=user.name))

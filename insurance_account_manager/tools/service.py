@@ -167,4 +167,3 @@ def next_term_dates(date_end):
     """Start and end of the term that follows a term ending on ``date_end``."""
     start = date_end + timedelta(days=1)
     return start, start + relativedelta(years=1, days=-1)
-

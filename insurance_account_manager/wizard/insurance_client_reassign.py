@@ -91,14 +91,17 @@ class InsuranceClientReassign(models.TransientModel):
         if user.has_group("insurance_account_manager.insurance_group_admin"):
             return
         if not user.has_group("insurance_account_manager.insurance_group_account_manager"):
-            raise AccessError(_("Only account managers, team leads and administrators reassign clients."))
+            raise AccessError(
+                _("Only account managers, team leads and administrators reassign clients.")
+            )
         clients.check_access("write")
         if not user.has_group("insurance_account_manager.insurance_group_team_lead"):
             others = clients.filtered(lambda p: p.account_manager_id != user)
             if others:
                 raise AccessError(
                     _(
-                        "You can only hand over your own clients; ask your team lead for: %(clients)s",
+                        "You can only hand over your own clients; ask your team lead for: "
+                        "%(clients)s",
                         clients=", ".join(others.mapped("display_name")),
                     )
                 )
@@ -231,4 +234,3 @@ class InsuranceClientReassign(models.TransientModel):
             "view_mode": "form",
             "target": "current",
         }
-
