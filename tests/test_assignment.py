@@ -232,6 +232,16 @@ class TestAssignment(AssignmentCommon):
         client = self._new_client("On Setting", self.tier_retail)
         self.assertIn(client.account_manager_id, self.user_am | self.user_am_2)
 
+    def test_first_policy_gets_the_new_client_a_manager(self):
+        self.env["ir.config_parameter"].set_param(res_partner_module.AUTO_ASSIGNMENT_PARAM, "True")
+        partner = self.env["res.partner"].create({"name": "Jiamusi Grain", "city": "Jiamusi"})
+        self.assertFalse(partner.account_manager_id)  # not a client yet
+        partner.insurance_tier_id = self.tier_retail
+        self._create_policy("T-JMS-1", partner, self.line_motor, 100, 1000)
+        self.assertTrue(partner.is_insurance_client)
+        self.assertIn(partner.account_manager_id, self.user_am | self.user_am_2)
+        self.assertEqual(partner.insurance_assignment_ids.origin, "rule")
+
     def test_cron_batches_resume_and_try_refused_once_a_day(self):
         self.env["res.partner"].search(
             [("is_insurance_client", "=", True), ("account_manager_id", "=", False)]

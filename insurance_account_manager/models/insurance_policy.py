@@ -237,6 +237,14 @@ class InsurancePolicy(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        policies = super().create(vals_list)
+        # a partner becomes a client with its first policy: it gets a manager now
+        # when Settings ask for automatic assignment
+        policies.partner_id._insurance_auto_assign()
+        return policies
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_with_claims(self):
         with_claims = self.sudo().filtered("claim_ids")

@@ -312,13 +312,17 @@ class ResPartner(models.Model):
         managed = partners.filtered("account_manager_id")
         if managed:
             managed._insurance_open_assignments({p.id: False for p in managed})
-        if self.env["ir.config_parameter"].sudo().get_param(AUTO_ASSIGNMENT_PARAM):
-            unassigned = partners.filtered(
-                lambda p: p.is_insurance_client and not p.account_manager_id
-            )
-            if unassigned:
-                unassigned.sudo()._assign_account_managers()
+        partners._insurance_auto_assign()
         return partners
+
+    def _insurance_auto_assign(self):
+        """Give the clients of ``self`` without a manager one at once, when
+        Settings ask for automatic assignment."""
+        if not self.env["ir.config_parameter"].sudo().get_param(AUTO_ASSIGNMENT_PARAM):
+            return
+        unassigned = self.filtered(lambda p: p.is_insurance_client and not p.account_manager_id)
+        if unassigned:
+            unassigned.sudo()._assign_account_managers()
 
     def write(self, vals):
         # The context keys below are honoured only from internal callers: the
