@@ -1,4 +1,4 @@
-from . import insurance_partner_domain_mixin
+from . import insurance_client_rule_mixin
 from . import insurance_line
 from . import insurance_client_tier
 from . import insurance_tier_rule

@@ -7,20 +7,9 @@ from ..tools import assignment
 class InsuranceAssignmentRule(models.Model):
     _name = "insurance.assignment.rule"
     _description = "Account Manager Assignment Rule"
-    _inherit = ["insurance.partner.domain.mixin"]
-    _order = "sequence, id"
+    _inherit = ["insurance.client.rule.mixin"]
     _check_company_auto = True
 
-    name = fields.Char(required=True, translate=True)
-    sequence = fields.Integer(default=10)
-    active = fields.Boolean(default=True)
-    company_id = fields.Many2one(
-        "res.company",
-        index=True,
-        default=lambda self: self.env.company,
-        help="Leave empty for a rule of every company (it can then name no sales team "
-        "of a single company).",
-    )
     # Which clients
     tier_ids = fields.Many2many(
         "insurance.client.tier", string="Tiers", help="Leave empty for every tier."

@@ -16,13 +16,9 @@ class InsuranceTierRule(models.Model):
 
     _name = "insurance.tier.rule"
     _description = "Client Tier Rule"
-    _inherit = ["insurance.partner.domain.mixin"]
-    _order = "sequence, id"
+    _inherit = ["insurance.client.rule.mixin"]
     _check_company_auto = True
 
-    name = fields.Char(required=True, translate=True)
-    sequence = fields.Integer(default=10)
-    active = fields.Boolean(default=True)
     tier_id = fields.Many2one(
         "insurance.client.tier",
         string="Tier",
@@ -30,13 +26,6 @@ class InsuranceTierRule(models.Model):
         index=True,
         ondelete="restrict",
         help="The tier given to the clients this rule matches.",
-    )
-    company_id = fields.Many2one(
-        "res.company",
-        index=True,
-        default=lambda self: self.env.company,
-        help="Leave empty for a rule of every company. Clients shared by all companies "
-        "follow the rules of the company the recompute runs in.",
     )
     currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
     # Criteria: all those set must hold

@@ -4,17 +4,30 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 
-class InsurancePartnerDomainMixin(models.AbstractModel):
-    """An optional client domain typed by an administrator on a rule.
+class InsuranceClientRuleMixin(models.AbstractModel):
+    """An ordered rule about clients, as the tier and the assignment rules are:
+    a name, a sequence, an optional company, and an optional client domain
+    typed by an administrator.
 
-    Parsed with ``ast.literal_eval`` (never ``eval``) and tried once when saved,
-    so that a rule that cannot run is refused at once rather than failing in a
-    scheduled action later.
+    The domain is parsed with ``ast.literal_eval`` (never ``eval``) and tried
+    once when saved, so that a rule that cannot run is refused at once rather
+    than failing in a scheduled action later.
     """
 
-    _name = "insurance.partner.domain.mixin"
-    _description = "Rule with a Client Domain"
+    _name = "insurance.client.rule.mixin"
+    _description = "Ordered Client Rule"
+    _order = "sequence, id"
 
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company",
+        index=True,
+        default=lambda self: self.env.company,
+        help="Leave empty for a rule of every company. Clients shared by all companies "
+        "follow the rules of the company the run works in.",
+    )
     partner_domain = fields.Char(
         string="Client Filter",
         default="[]",
