@@ -327,3 +327,25 @@ class TestAssignmentRefusedQueries(AssignmentCommon):
                 self.env.flush_all()
             self.assertEqual(set(clients.mapped("insurance_unassigned_reason")), {"no_capacity"})
             self.assertEqual(len(clients.activity_ids), size)
+
+
+@tagged("post_install", "-at_install", "insurance")
+class TestAssignmentSettings(AssignmentCommon):
+    def test_tier_weights_and_capacity_from_settings(self):
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(
+            (
+                settings.insurance_tier_weight_key,
+                settings.insurance_tier_weight_general,
+                settings.insurance_tier_weight_retail,
+            ),
+            (5, 2, 1),
+        )
+        settings.write({"insurance_tier_weight_general": 3, "insurance_default_capacity": 40})
+        settings.execute()
+        self.assertEqual(self.tier_general.load_weight, 3)
+        self.assertEqual(self.tier_key.load_weight, 5)
+        self.user_am.invalidate_recordset(["insurance_load"])
+        self.assertEqual(self.user_am.insurance_load, 3)  # Harbin is a general client
+        newcomer = self.env["res.users"].create({"name": "New Manager", "login": "iam_new"})
+        self.assertEqual(newcomer.insurance_capacity, 40)

@@ -1,9 +1,17 @@
 from odoo import api, fields, models
 
 from .insurance_service_request import DEFAULT_RISE_THRESHOLD, RISE_THRESHOLD_PARAM
+from .res_partner import AUTO_ASSIGNMENT_PARAM
+from .res_users import CAPACITY_PARAM
 
-# The three standard tiers whose load weights are edited on the Settings page.
+# The three standard tiers edited on the Settings page, and which field of the
+# tier each per-tier setting shows: setting ``<prefix><code>`` <-> tier field.
 SETTINGS_TIER_CODES = ("key", "general", "retail")
+TIER_SETTING_FIELDS = {
+    "insurance_tier_weight_": "load_weight",
+    "insurance_renewal_lead_": "renewal_lead_days",
+    "insurance_survey_interval_": "survey_interval_months",
+}
 
 
 class ResConfigSettings(models.TransientModel):
@@ -27,13 +35,13 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
     )
     insurance_tier_weight_key = fields.Float(
-        string="Key Client Weight", compute="_compute_insurance_tier_weights", readonly=False
+        string="Key Client Weight", compute="_compute_insurance_tier_settings", readonly=False
     )
     insurance_tier_weight_general = fields.Float(
-        string="General Client Weight", compute="_compute_insurance_tier_weights", readonly=False
+        string="General Client Weight", compute="_compute_insurance_tier_settings", readonly=False
     )
     insurance_tier_weight_retail = fields.Float(
-        string="Retail Client Weight", compute="_compute_insurance_tier_weights", readonly=False
+        string="Retail Client Weight", compute="_compute_insurance_tier_settings", readonly=False
     )
     insurance_fallback_tier_id = fields.Many2one(
         "insurance.client.tier",
@@ -46,11 +54,11 @@ class ResConfigSettings(models.TransientModel):
     # Assignment
     insurance_auto_assignment = fields.Boolean(
         string="Automatic Assignment of New Clients",
-        config_parameter="insurance_account_manager.auto_assignment",
+        config_parameter=AUTO_ASSIGNMENT_PARAM,
     )
     insurance_default_capacity = fields.Float(
         string="Default Manager Capacity",
-        config_parameter="insurance_account_manager.default_capacity",
+        config_parameter=CAPACITY_PARAM,
         default=100.0,
         help="Capacity units given to a new account manager.",
     )
@@ -58,32 +66,32 @@ class ResConfigSettings(models.TransientModel):
     # Service
     insurance_renewal_lead_key = fields.Integer(
         string="Key Client Renewal Lead Time",
-        compute="_compute_insurance_tier_service",
+        compute="_compute_insurance_tier_settings",
         readonly=False,
     )
     insurance_renewal_lead_general = fields.Integer(
         string="General Client Renewal Lead Time",
-        compute="_compute_insurance_tier_service",
+        compute="_compute_insurance_tier_settings",
         readonly=False,
     )
     insurance_renewal_lead_retail = fields.Integer(
         string="Retail Client Renewal Lead Time",
-        compute="_compute_insurance_tier_service",
+        compute="_compute_insurance_tier_settings",
         readonly=False,
     )
     insurance_survey_interval_key = fields.Integer(
         string="Key Client Survey Interval",
-        compute="_compute_insurance_tier_service",
+        compute="_compute_insurance_tier_settings",
         readonly=False,
     )
     insurance_survey_interval_general = fields.Integer(
         string="General Client Survey Interval",
-        compute="_compute_insurance_tier_service",
+        compute="_compute_insurance_tier_settings",
         readonly=False,
     )
     insurance_survey_interval_retail = fields.Integer(
         string="Retail Client Survey Interval",
-        compute="_compute_insurance_tier_service",
+        compute="_compute_insurance_tier_settings",
         readonly=False,
     )
     insurance_renewal_rise_threshold = fields.Float(
@@ -111,34 +119,24 @@ class ResConfigSettings(models.TransientModel):
             )
 
     @api.depends("company_id")
-    def _compute_insurance_tier_weights(self):
-        tiers = (
-            self.env["insurance.client.tier"].sudo().search([("code", "in", SETTINGS_TIER_CODES)])
-        )
-        weights = {tier.code: tier.load_weight for tier in tiers}
+    def _compute_insurance_tier_settings(self):
+        tiers = self.sudo()._insurance_settings_tiers()
         for setting in self:
             for code in SETTINGS_TIER_CODES:
-                setting[f"insurance_tier_weight_{code}"] = weights.get(code, 0.0)
+                tier = tiers.get(code)
+                for prefix, tier_field in TIER_SETTING_FIELDS.items():
+                    setting[prefix + code] = tier[tier_field] if tier else 0
+
+    def _insurance_settings_tiers(self):
+        """{code: tier} of the standard tiers shown on the Settings page."""
+        tiers = self.env["insurance.client.tier"].search([("code", "in", SETTINGS_TIER_CODES)])
+        return {tier.code: tier for tier in tiers}
 
     @api.depends("company_id")
     def _compute_insurance_fallback_tier_id(self):
         fallback = self.env["insurance.client.tier"].sudo()._get_fallback_tier()
         for setting in self:
             setting.insurance_fallback_tier_id = fallback
-
-    @api.depends("company_id")
-    def _compute_insurance_tier_service(self):
-        tiers = (
-            self.env["insurance.client.tier"].sudo().search([("code", "in", SETTINGS_TIER_CODES)])
-        )
-        by_code = {tier.code: tier for tier in tiers}
-        for setting in self:
-            for code in SETTINGS_TIER_CODES:
-                tier = by_code.get(code)
-                setting[f"insurance_renewal_lead_{code}"] = tier.renewal_lead_days if tier else 0
-                setting[f"insurance_survey_interval_{code}"] = (
-                    tier.survey_interval_months if tier else 0
-                )
 
     def set_values(self):
         ICP = self.env["ir.config_parameter"].sudo()
@@ -164,20 +162,14 @@ class ResConfigSettings(models.TransientModel):
             (self.insurance_fallback_tier_id or current_fallback).is_fallback = bool(
                 self.insurance_fallback_tier_id
             )
-        tiers = self.env["insurance.client.tier"].search([("code", "in", SETTINGS_TIER_CODES)])
-        for tier in tiers:
-            weight = self[f"insurance_tier_weight_{tier.code}"]
-            if tier.load_weight != weight:
-                tier.load_weight = weight
-            service_vals = {
-                "renewal_lead_days": self[f"insurance_renewal_lead_{tier.code}"],
-                "survey_interval_months": self[f"insurance_survey_interval_{tier.code}"],
+        for code, tier in self._insurance_settings_tiers().items():
+            values = {
+                tier_field: self[prefix + code]
+                for prefix, tier_field in TIER_SETTING_FIELDS.items()
+                if tier[tier_field] != self[prefix + code]
             }
-            service_vals = {
-                name: value for name, value in service_vals.items() if tier[name] != value
-            }
-            if service_vals:
-                tier.write(service_vals)
+            if values:
+                tier.write(values)
 
     def action_insurance_recompute_tiers(self):
         self.ensure_one()
