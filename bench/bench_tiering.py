@@ -164,9 +164,9 @@ def main():
     registry, sizes = open_registry(__doc__, "2000,20000")
     from odoo import SUPERUSER_ID, api
 
-    from odoo.addons.insurance_account_manager.models import res_partner
+    from odoo.addons.insurance_account_manager.models import res_partner_tiering
 
-    batch_size = res_partner.TIER_BATCH_SIZE
+    batch_size = res_partner_tiering.TIER_BATCH_SIZE
     print(f"batches of {batch_size} clients")
     print(f"{'clients':>8} {'run':>22} {'seconds':>8} {'ratio':>6} {'ms/1000':>8} {'changed':>8}")
     for size in sizes:

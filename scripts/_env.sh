@@ -86,3 +86,22 @@ iam_odoo() {
     "$PY" -m odoo --addons-path="$ADDONS_PATH" ${PGHOST:+--db_host="$PGHOST"} \
         ${PGPORT:+--db_port="$PGPORT"} --db_user="$PGUSER" ${PGPASSWORD:+--db_password="$PGPASSWORD"} "$@"
 }
+
+# Build a fresh database DB that already holds data (CRM and Contacts with their
+# demo records), then install the addon with its demo data on top; extra
+# arguments go to that install (e.g. --test-enable). Fails on any ERROR or
+# CRITICAL line of the install log.
+#   iam_build_db DB LOGFILE [odoo arguments...]
+iam_build_db() {
+    local db="$1" log="$2"
+    shift 2
+    : > "$log"
+    dropdb --if-exists "$db"
+    iam_odoo -d "$db" -i crm,contacts --stop-after-init --log-level=warn --logfile="$log" \
+        || die "installing crm and contacts failed, see $log"
+    iam_odoo -d "$db" -i insurance_account_manager --stop-after-init --logfile="$log" "$@" \
+        || die "installing insurance_account_manager failed (or its tests failed), see $log"
+    if grep -E " (ERROR|CRITICAL) |demo data failed" "$log"; then
+        die "installing insurance_account_manager logged errors, see $log"
+    fi
+}

@@ -2,8 +2,10 @@
 # Run the whole test suite against a fresh database.
 #   scripts/test.sh [pytest arguments...]
 # Builds a database that already holds data (CRM and Contacts with their demo
-# records), installs the addon with its demo data on top, then runs the pytest
-# suite in tests/, browser tours included.
+# records), installs the addon with its demo data on top, then runs with
+# pytest-odoo the addon's own suite (insurance_account_manager/tests, browser
+# tours included) and the project's tests (tests/: install and uninstall,
+# scripts, Docker files). Give test paths to run only those.
 source "$(dirname "$0")/_env.sh"
 
 iam_check_odoo
@@ -16,14 +18,7 @@ LOG_DIR="${IAM_LOG_DIR:-$PROJECT_DIR/.test-logs}"
 mkdir -p "$LOG_DIR"
 
 say "building database $DB (log: $LOG_DIR/install.log)"
-dropdb --if-exists "$DB"
-iam_odoo -d "$DB" -i crm,contacts --stop-after-init --log-level=warn --logfile="$LOG_DIR/install.log" \
-    || die "installing crm and contacts failed, see $LOG_DIR/install.log"
-iam_odoo -d "$DB" -i insurance_account_manager --stop-after-init --log-level=warn --logfile="$LOG_DIR/install.log" \
-    || die "installing insurance_account_manager failed, see $LOG_DIR/install.log"
-if grep -E " (ERROR|CRITICAL) |demo data failed" "$LOG_DIR/install.log"; then
-    die "installing insurance_account_manager logged errors, see $LOG_DIR/install.log"
-fi
+iam_build_db "$DB" "$LOG_DIR/install.log" --log-level=warn
 
 CONF="$LOG_DIR/odoo-test.conf"
 cat > "$CONF" <<CONF
@@ -40,6 +35,14 @@ without_demo = False
 CONF
 
 cd "$PROJECT_DIR"
+# the default test paths unless the arguments name some
+paths=(insurance_account_manager/tests tests)
+for arg in "$@"; do
+    if [ -e "${arg%%::*}" ]; then
+        paths=()
+        break
+    fi
+done
 say "running the tests (Odoo log: $LOG_DIR/tests.log)"
 export IAM_ADDONS_PATH="$ADDONS_PATH" IAM_PYTHON="$PY"
-exec "$PY" -m pytest tests --odoo-config="$CONF" --odoo-http "$@"
+exec "$PY" -m pytest "${paths[@]}" --odoo-config="$CONF" --odoo-http "$@"

@@ -15,7 +15,17 @@ from . import insurance_assignment_rule
 from . import insurance_assignment_batch
 from . import insurance_manager_assignment
 from . import insurance_service_request
+
+# in the order of the fields of the model: SLA, renewal, survey
+from . import insurance_service_request_sla
+from . import insurance_service_request_renewal
+from . import insurance_service_request_survey
 from . import insurance_service_recommendation
 from . import res_partner
+
+# assignment before tiering: the tier override of write re-enters write and
+# must run first (see res_partner_tiering.ResPartner.write)
+from . import res_partner_assignment
+from . import res_partner_tiering
 from . import res_users
 from . import res_config_settings

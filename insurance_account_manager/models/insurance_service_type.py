@@ -1,6 +1,8 @@
 import ast
 
 from odoo import api, fields, models
+from odoo.tools import SQL
+from odoo.tools.sql import index_exists
 
 SERVICE_TYPE_CODES = [
     ("underwriting", "Underwriting"),
@@ -10,6 +12,8 @@ SERVICE_TYPE_CODES = [
     ("claim", "Claims Service"),
     ("general", "General Service"),
 ]
+# The unique index behind the code_company_uniq constraint.
+CODE_COMPANY_INDEX = "insurance_service_type_code_company_uniq"
 
 
 class InsuranceServiceType(models.Model):
@@ -48,12 +52,38 @@ class InsuranceServiceType(models.Model):
     description = fields.Text(translate=True)
 
     _sql_constraints = [
+        # implemented by the unique index of _auto_init, which names the message
         (
             "code_company_uniq",
-            "unique nulls not distinct (code, company_id)",
+            "",
             "A company has one pipeline per kind of work, and so has the shared set.",
         ),
     ]
+
+    def _auto_init(self):
+        result = super()._auto_init()
+        cr = self.env.cr
+        # One pipeline per kind and company, and per kind among the shared ones
+        # (no company): COALESCE makes their NULL companies equal, on PostgreSQL
+        # 12+ (UNIQUE NULLS NOT DISTINCT needs 15). A database installed before
+        # holds a constraint of this name: super() drops it, its definition having
+        # changed; drop it here too in case that failed (it only logs a warning).
+        cr.execute(
+            SQL(
+                "ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s",
+                SQL.identifier(self._table),
+                SQL.identifier(CODE_COMPANY_INDEX),
+            )
+        )
+        if not index_exists(cr, CODE_COMPANY_INDEX):
+            cr.execute(
+                SQL(
+                    "CREATE UNIQUE INDEX %s ON %s (code, COALESCE(company_id, 0))",
+                    SQL.identifier(CODE_COMPANY_INDEX),
+                    SQL.identifier(self._table),
+                )
+            )
+        return result
 
     def _alias_get_creation_values(self):
         values = super()._alias_get_creation_values()

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 
-from .insurance_service_request import DEFAULT_RISE_THRESHOLD, RISE_THRESHOLD_PARAM
-from .res_partner import AUTO_ASSIGNMENT_PARAM
+from .insurance_service_request_renewal import DEFAULT_RISE_THRESHOLD, RISE_THRESHOLD_PARAM
+from .res_partner_assignment import AUTO_ASSIGNMENT_PARAM
 from .res_users import CAPACITY_PARAM
 
 # The three standard tiers edited on the Settings page, and which field of the

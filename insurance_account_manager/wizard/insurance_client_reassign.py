@@ -1,7 +1,7 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..models.res_partner import UNTIERED_WEIGHT
+from ..models.res_partner_assignment import UNTIERED_WEIGHT
 
 DEFAULT_HANDOVER_DAYS = 30
 

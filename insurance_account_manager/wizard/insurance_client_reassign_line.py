@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from ..models.res_partner import UNASSIGNED_REASONS
+from ..models.res_partner_assignment import UNASSIGNED_REASONS
 
 
 class InsuranceClientReassignLine(models.TransientModel):

@@ -18,15 +18,17 @@ client_shenyang   user_am_other       -                policy_liability (5,000 /
 ``user_am_2``; ``user_am_other`` belongs to no team led by ``user_lead``.
 """
 
+import json
 from contextlib import contextmanager
 from datetime import date
 
 from odoo import Command
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import HttpCase, TransactionCase, new_test_user
 
 GROUP_AM = "insurance_account_manager.insurance_group_account_manager"
 GROUP_LEAD = "insurance_account_manager.insurance_group_team_lead"
 GROUP_ADMIN = "insurance_account_manager.insurance_group_admin"
+GROUP_HANDLER = "insurance_account_manager.insurance_group_service_handler"
 
 COVER_START = date(2026, 1, 1)
 COVER_END = date(2026, 12, 31)
@@ -147,4 +149,76 @@ class InsuranceCommon(TransactionCase):
         )
 
 
-GROUP_HANDLER = "insurance_account_manager.insurance_group_service_handler"
+class RpcError(Exception):
+    """The error a JSON-RPC call returned: ``name`` is the exception's class
+    path (e.g. ``odoo.exceptions.AccessError``), ``message`` its text."""
+
+    def __init__(self, name, message):
+        super().__init__(f"{name}: {message}")
+        self.name = name
+        self.message = message
+
+
+class InsuranceRpcCase(InsuranceCommon, HttpCase):
+    """The shared book, attacked over the real RPC layer: each call goes
+    through ``/web/dataset/call_kw`` as the browser sends it, so the context
+    and the arguments come from the client, and the server alone decides.
+
+    Besides the users of :class:`InsuranceCommon`: ``user_handler`` (Service
+    Handler only), ``user_internal`` (a plain internal user) and
+    ``user_portal`` (a portal user). Every password is the login.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user_handler = new_test_user(
+            cls.env, login="iam_rpc_handler", name="Hu Handler", groups=GROUP_HANDLER
+        )
+        cls.user_internal = new_test_user(
+            cls.env, login="iam_rpc_internal", name="Ivan Internal", groups="base.group_user"
+        )
+        cls.user_portal = new_test_user(
+            cls.env, login="iam_rpc_portal", name="Pat Portal", groups="base.group_portal"
+        )
+        cls._rpc_login = None
+
+    def rpc(self, user, model, method, *args, **kwargs):
+        """Call ``model.method(*args, **kwargs)`` over JSON-RPC as ``user``;
+        return the result, raise :class:`RpcError` with the server's error."""
+        if self._rpc_login != user.login:
+            self.authenticate(user.login, user.login)
+            self._rpc_login = user.login
+        payload = {
+            "id": 0,
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+        }
+        response = self.url_open(
+            f"/web/dataset/call_kw/{model}/{method}",
+            data=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        response.raise_for_status()
+        body = response.json()
+        if "error" in body:
+            data = body["error"].get("data") or {}
+            raise RpcError(data.get("name", ""), data.get("message", body["error"].get("message")))
+        return body["result"]
+
+    def assertRpcRefused(self, user, model, method, *args, errors=None, message=None, **kwargs):
+        """Assert that the call is refused with one of ``errors`` (class paths;
+        default: an access or user error) and, if given, a message matching
+        the regex ``message``. Returns the :class:`RpcError`."""
+        errors = errors or (
+            "odoo.exceptions.AccessError",
+            "odoo.exceptions.UserError",
+            "odoo.exceptions.ValidationError",
+        )
+        with self.assertRaises(RpcError) as caught:
+            self.rpc(user, model, method, *args, **kwargs)
+        self.assertIn(caught.exception.name, errors, caught.exception.message)
+        if message:
+            self.assertRegex(caught.exception.message, message)
+        return caught.exception

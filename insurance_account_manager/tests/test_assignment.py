@@ -7,7 +7,7 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import tagged, users
 
-from odoo.addons.insurance_account_manager.models import res_partner as res_partner_module
+from odoo.addons.insurance_account_manager.models import res_partner_assignment as assignment_module
 
 from .common import InsuranceCommon
 
@@ -228,12 +228,12 @@ class TestAssignment(AssignmentCommon):
     def test_automatic_assignment_on_create_follows_setting(self):
         client = self._new_client("Off Setting", self.tier_retail)
         self.assertFalse(client.account_manager_id)
-        self.env["ir.config_parameter"].set_param(res_partner_module.AUTO_ASSIGNMENT_PARAM, "True")
+        self.env["ir.config_parameter"].set_param(assignment_module.AUTO_ASSIGNMENT_PARAM, "True")
         client = self._new_client("On Setting", self.tier_retail)
         self.assertIn(client.account_manager_id, self.user_am | self.user_am_2)
 
     def test_first_policy_gets_the_new_client_a_manager(self):
-        self.env["ir.config_parameter"].set_param(res_partner_module.AUTO_ASSIGNMENT_PARAM, "True")
+        self.env["ir.config_parameter"].set_param(assignment_module.AUTO_ASSIGNMENT_PARAM, "True")
         partner = self.env["res.partner"].create({"name": "Jiamusi Grain", "city": "Jiamusi"})
         self.assertFalse(partner.account_manager_id)  # not a client yet
         partner.insurance_tier_id = self.tier_retail
@@ -251,8 +251,8 @@ class TestAssignment(AssignmentCommon):
         )
         self.user_am_2.insurance_capacity = 1  # Sarah full: round robin gives all to Li Wei
         self.user_am.insurance_capacity = 5  # 2 used: room for 3
-        self.env["ir.config_parameter"].set_param(res_partner_module.AUTO_ASSIGNMENT_PARAM, "True")
-        with patch.object(res_partner_module, "ASSIGNMENT_BATCH_SIZE", 2):
+        self.env["ir.config_parameter"].set_param(assignment_module.AUTO_ASSIGNMENT_PARAM, "True")
+        with patch.object(assignment_module, "ASSIGNMENT_BATCH_SIZE", 2):
             self.env["res.partner"]._cron_assign_account_managers()  # "crash" after one batch
             self.assertEqual(len(clients.filtered("account_manager_id")), 2)
             for _run in range(3):

@@ -1,12 +1,14 @@
 """The pure service functions (no database)."""
 
-import unittest
 from datetime import date, datetime
+
+from odoo.tests import BaseCase, tagged
 
 from odoo.addons.insurance_account_manager.tools import service
 
 
-class TestToolsService(unittest.TestCase):
+@tagged("post_install", "-at_install", "insurance")
+class TestToolsService(BaseCase):
     def test_priority_for_tier(self):
         self.assertEqual(service.priority_for_tier("key"), "2")
         self.assertEqual(service.priority_for_tier("general"), "1")

@@ -30,7 +30,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged, users
 from odoo.tools import mute_logger
 
-from odoo.addons.insurance_account_manager.models import res_partner as res_partner_module
+from odoo.addons.insurance_account_manager.models import res_partner_tiering as tiering_module
 
 from .common import InsuranceCommon
 
@@ -385,7 +385,7 @@ class TestTierCron(TieringCommon):
             *(self._new_client(f"Cron {n}", [1000 * (n + 1)]) for n in range(4))
         )
         Cron = type(self.env["ir.cron"])
-        with patch.object(res_partner_module, "TIER_BATCH_SIZE", 3):
+        with patch.object(tiering_module, "TIER_BATCH_SIZE", 3):
             self.Partner._cron_recompute_insurance_tiers()
             first = clients.filtered("insurance_tier_checked_on")
             self.assertEqual(first, clients.sorted("id")[:3])
@@ -421,7 +421,7 @@ class TestTierCron(TieringCommon):
             }
         )
         Partner = self.Partner.with_context(ir_cron_progress_id=progress.id)
-        with patch.object(res_partner_module, "TIER_BATCH_SIZE", 2):
+        with patch.object(tiering_module, "TIER_BATCH_SIZE", 2):
             Partner._cron_recompute_insurance_tiers()
             self.assertEqual((progress.done, progress.remaining), (2, 2))
             Partner._cron_recompute_insurance_tiers()
@@ -612,7 +612,7 @@ class TestTierAccess(TieringCommon):
         self.book.sudo()._recompute_insurance_tiers()
         cron = self.env.ref("insurance_account_manager.ir_cron_recompute_insurance_tiers")
         triggers = self.env["ir.cron.trigger"].sudo().search_count([("cron_id", "=", cron.id)])
-        with patch.object(res_partner_module, "TIER_SYNC_LIMIT", 2):
+        with patch.object(tiering_module, "TIER_SYNC_LIMIT", 2):
             action = self.env["res.partner"].action_recompute_insurance_tiers()
         self.assertEqual(action["params"]["type"], "info")
         self.assertFalse(any(self.book.mapped("insurance_tier_checked_on")))

@@ -12,7 +12,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.insurance_account_manager.models import (
-    insurance_service_request as request_module,
+    insurance_service_request_survey as survey_module,
 )
 
 from .test_service_request import ServiceCommon
@@ -62,7 +62,7 @@ class TestServiceSurvey(ServiceCommon):
 
     def test_batched_with_progress_and_archived_survey_does_not_block(self):
         with (
-            patch.object(request_module, "SURVEY_BATCH_SIZE", 1),
+            patch.object(survey_module, "SURVEY_BATCH_SIZE", 1),
             patch.object(type(self.env["ir.cron"]), "_notify_progress") as progress,
         ):
             self._run("2026-01-10")

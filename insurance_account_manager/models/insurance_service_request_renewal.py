@@ -1,0 +1,261 @@
+from collections import defaultdict
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..tools import service
+
+RISE_THRESHOLD_PARAM = "insurance_account_manager.renewal_rise_threshold"
+DEFAULT_RISE_THRESHOLD = 10.0
+
+
+class InsuranceServiceRequest(models.Model):
+    """Renewal requests: one per policy term, the renewal premium, and the next
+    term created when the renewal is won."""
+
+    _inherit = "insurance.service.request"
+
+    # Renewal (set on renewal requests only)
+    renewed_policy_id = fields.Many2one(
+        "insurance.policy",
+        string="Term Renewed",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="restrict",
+        check_company=True,
+        help="The policy term this renewal request renews: one request per term.",
+    )
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
+    previous_premium = fields.Monetary(string="Current Premium", readonly=True)
+    new_premium = fields.Monetary(string="Renewal Premium", tracking=True)
+    premium_rise_percent = fields.Float(
+        string="Premium Change (%)", compute="_compute_premium_rise", store=True
+    )
+    is_premium_rise_flagged = fields.Boolean(
+        string="Premium Rise Above Threshold", compute="_compute_premium_rise", store=True
+    )
+    new_policy_id = fields.Many2one(
+        "insurance.policy", string="Next Term", readonly=True, copy=False, check_company=True
+    )
+    lost_reason_id = fields.Many2one(
+        "insurance.service.lost.reason", string="Lost Reason", tracking=True, copy=False
+    )
+    competitor_id = fields.Many2one(
+        "res.partner", string="Lost To", tracking=True, copy=False, help="The competing insurer."
+    )
+
+    _sql_constraints = [
+        (
+            "renewed_policy_uniq",
+            "unique(renewed_policy_id)",
+            "A policy term has exactly one renewal request.",
+        ),
+    ]
+
+    # ------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------
+
+    @api.depends("policy_id.currency_id", "company_id")
+    def _compute_currency_id(self):
+        for request in self:
+            request.currency_id = request.policy_id.currency_id or request.company_id.currency_id
+
+    @api.depends("previous_premium", "new_premium", "renewed_policy_id")
+    def _compute_premium_rise(self):
+        threshold = self._premium_rise_threshold()
+        for request in self:
+            request.premium_rise_percent = service.premium_rise_percent(
+                request.previous_premium, request.new_premium
+            )
+            request.is_premium_rise_flagged = bool(
+                request.renewed_policy_id
+            ) and service.is_premium_rise_flagged(
+                request.previous_premium, request.new_premium, threshold
+            )
+
+    @api.model
+    def _refresh_premium_rise_flags(self):
+        """Re-flag the open renewals after the rise threshold changed in Settings."""
+        renewals = self.sudo().search(
+            [("renewed_policy_id", "!=", False), ("stage_state", "=", "open")]
+        )
+        self.env.add_to_compute(self._fields["is_premium_rise_flagged"], renewals)
+        renewals.flush_recordset(["is_premium_rise_flagged"])
+
+    @api.model
+    def _premium_rise_threshold(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(RISE_THRESHOLD_PARAM)
+        try:
+            return float(value) if value not in (None, False, "") else DEFAULT_RISE_THRESHOLD
+        except ValueError:
+            return DEFAULT_RISE_THRESHOLD
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    def write(self, vals):
+        if "stage_id" not in vals:
+            return super().write(vals)
+        stage = self.env["insurance.service.stage"].browse(vals["stage_id"])
+        renewals = self.filtered("renewed_policy_id")
+        if stage.state == "lost" and renewals:
+            if not vals.get("lost_reason_id"):
+                unexplained = renewals.filtered(lambda r: not r.lost_reason_id)
+                if unexplained:
+                    raise UserError(
+                        _(
+                            "Give a lost reason for %(requests)s: use the Lost button.",
+                            requests=", ".join(unexplained.mapped("name")),
+                        )
+                    )
+            renewed = renewals.filtered("new_policy_id")
+            if renewed:
+                raise UserError(
+                    _(
+                        "%(requests)s already created the next term %(policies)s: cancel "
+                        "that term before marking the renewal lost.",
+                        requests=", ".join(renewed.mapped("name")),
+                        policies=", ".join(renewed.new_policy_id.mapped("name")),
+                    )
+                )
+        changed = renewals.filtered(lambda r: r.stage_id != stage)
+        result = super().write(vals)
+        if stage.state == "won":
+            changed._renewal_win()
+        elif stage.state == "lost":
+            changed._renewal_lose()
+        elif stage.state == "open":
+            changed._renewal_reopen()
+        return result
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    @api.constrains("lost_reason_id", "competitor_id")
+    def _check_competitor(self):
+        for request in self:
+            if request.lost_reason_id.is_competitor and not request.competitor_id:
+                raise ValidationError(
+                    _(
+                        "%(request)s: name the insurer the renewal was lost to.",
+                        request=request.display_name,
+                    )
+                )
+
+    def action_view_new_policy(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "insurance.policy",
+            "res_id": self.new_policy_id.id,
+            "view_mode": "form",
+        }
+
+    # ------------------------------------------------------------
+    # Renewals
+    # ------------------------------------------------------------
+
+    @api.model
+    def _create_renewal_requests(self, policies):
+        """Open one renewal request per policy term of ``policies`` (callers
+        select terms without one; the unique index refuses any second)."""
+        if not policies:
+            return self.browse()
+        vals_list = []
+        types = self.env["insurance.service.type"]._get_by_code_per_company(
+            "renewal", policies.company_id
+        )
+        for policy in policies:
+            company = policy.company_id
+            if not types[company]:
+                raise UserError(_("No renewal pipeline is configured."))
+            vals_list.append(
+                {
+                    "name": _("Renewal of %(policy)s", policy=policy.name),
+                    "type_id": types[company].id,
+                    "company_id": company.id,
+                    "partner_id": policy.partner_id.id,
+                    "policy_id": policy.id,
+                    "renewed_policy_id": policy.id,
+                    "previous_premium": policy.premium,
+                    "new_premium": policy.premium,
+                    "date_deadline": policy.date_end,
+                }
+            )
+        requests = self.sudo().with_context(mail_create_nolog=True).create(vals_list)
+        policies.sudo().write({"renewal_state": "open"})
+        return requests
+
+    def _renewal_win(self):
+        """Create the next policy term of each won renewal, with the new premium
+        (a renewal won again after a reopening keeps the term it created)."""
+        requests = self.sudo()
+        to_create = requests.filtered(
+            lambda r: not r.new_policy_id and not r.renewed_policy_id.renewal_policy_id
+        )
+        date_pairs = [service.next_term_dates(r.renewed_policy_id.date_end) for r in to_create]
+        self.env["insurance.policy"].sudo().create(
+            [
+                {
+                    "name": service.next_term_name(policy.name),
+                    "company_id": policy.company_id.id,
+                    "partner_id": policy.partner_id.id,
+                    "insurer_id": policy.insurer_id.id,
+                    "line_id": policy.line_id.id,
+                    "currency_id": policy.currency_id.id,
+                    "premium": request.new_premium,
+                    "sum_insured": policy.sum_insured,
+                    "date_start": date_start,
+                    "date_end": date_end,
+                    "previous_policy_id": policy.id,
+                    "state": "active",
+                }
+                for request, (date_start, date_end) in zip(to_create, date_pairs, strict=True)
+                for policy in [request.renewed_policy_id]
+            ]
+        )
+        requests.renewed_policy_id.write(
+            {
+                "renewal_state": "renewed",
+                "renewal_lost_reason_id": False,
+                "renewal_competitor_id": False,
+            }
+        )
+        for request in requests.filtered(lambda r: not r.new_policy_id):
+            next_term = request.renewed_policy_id.renewal_policy_id
+            request.new_policy_id = next_term
+            request.message_post(
+                body=_(
+                    "Renewal won: next term %(policy)s with a premium of %(premium)s.",
+                    policy=next_term._get_html_link(),
+                    premium=next_term.currency_id.format(next_term.premium),
+                )
+            )
+
+    def _renewal_lose(self):
+        """Mark the renewed terms not renewed, one write per reason and competitor."""
+        by_outcome = defaultdict(lambda: self.env["insurance.policy"])
+        for request in self.sudo():
+            by_outcome[request.lost_reason_id, request.competitor_id] |= request.renewed_policy_id
+        for (reason, competitor), policies in by_outcome.items():
+            policies.write(
+                {
+                    "renewal_state": "not_renewed",
+                    "renewal_lost_reason_id": reason.id,
+                    "renewal_competitor_id": competitor.id,
+                }
+            )
+
+    def _renewal_reopen(self):
+        """A renewal moved back to an open stage: its term is under renewal again."""
+        self.sudo().renewed_policy_id.write(
+            {
+                "renewal_state": "open",
+                "renewal_lost_reason_id": False,
+                "renewal_competitor_id": False,
+            }
+        )
