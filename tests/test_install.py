@@ -1,4 +1,5 @@
-"""The addon installs on an empty database and uninstalls cleanly.
+"""The addon installs on an empty database, upgrades, and uninstalls cleanly;
+its SQL works on every PostgreSQL that Odoo 18 supports (12 and later).
 
 (Installing on a database that already holds data is what scripts/test.sh does
 to build the database the other tests run on: CRM and Contacts with their demo
@@ -6,8 +7,10 @@ records first, then this addon.)
 """
 
 import os
+import re
 import subprocess
 import uuid
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -53,7 +56,7 @@ def _odoo(*args, stdin=None):
     )
 
 
-def _query(dbname, sql):
+def _query(dbname, sql, commit=False):
     config = _config()
     conn = psycopg2.connect(
         dbname=dbname,
@@ -65,7 +68,10 @@ def _query(dbname, sql):
     try:
         with conn.cursor() as cr:
             cr.execute(sql)
-            return cr.fetchall()
+            rows = cr.fetchall()
+        if commit:
+            conn.commit()
+        return rows
     finally:
         conn.close()
 
@@ -81,7 +87,7 @@ def _errors(log):
     return [line for line in log.splitlines() if " ERROR " in line or " CRITICAL " in line]
 
 
-def test_install_on_empty_database_then_uninstall(scratch_db):
+def test_install_on_empty_database_upgrade_then_uninstall(scratch_db):
     result = _odoo(
         "server", "-d", scratch_db, "-i", ADDON, "--without-demo=all", "--stop-after-init"
     )
@@ -92,6 +98,36 @@ def test_install_on_empty_database_then_uninstall(scratch_db):
     ]
     assert _query(scratch_db, "SELECT count(*) FROM insurance_line") == [(7,)]
     assert _query(scratch_db, "SELECT count(*) FROM insurance_policy") == [(0,)]
+
+    # an administrator's choices, kept on noupdate records, survive an upgrade
+    _query(
+        scratch_db,
+        "UPDATE insurance_client_tier SET load_weight = 7.5 WHERE code = 'key';"
+        "UPDATE ir_cron SET active = NOT active WHERE id = (SELECT res_id FROM ir_model_data"
+        f" WHERE module = '{ADDON}' AND name = 'ir_cron_recompute_insurance_tiers') RETURNING 1",
+        commit=True,
+    )
+    cron_active = _query(
+        scratch_db,
+        "SELECT c.active FROM ir_cron c JOIN ir_model_data d ON d.res_id = c.id"
+        f" AND d.model = 'ir.cron' AND d.module = '{ADDON}'"
+        " AND d.name = 'ir_cron_recompute_insurance_tiers'",
+    )
+    upgrade = _odoo("server", "-d", scratch_db, "-u", ADDON, "--stop-after-init")
+    assert upgrade.returncode == 0, upgrade.stderr[-3000:]
+    assert not _errors(upgrade.stderr), _errors(upgrade.stderr)
+    assert _query(
+        scratch_db, "SELECT load_weight FROM insurance_client_tier WHERE code = 'key'"
+    ) == [(7.5,)]
+    assert (
+        _query(
+            scratch_db,
+            "SELECT c.active FROM ir_cron c JOIN ir_model_data d ON d.res_id = c.id"
+            f" AND d.model = 'ir.cron' AND d.module = '{ADDON}'"
+            " AND d.name = 'ir_cron_recompute_insurance_tiers'",
+        )
+        == cron_active
+    )
 
     uninstall = _odoo(
         "shell",
@@ -129,3 +165,45 @@ def test_install_on_empty_database_then_uninstall(scratch_db):
     assert _query(
         scratch_db, "SELECT count(*) FROM ir_ui_menu WHERE name->>'en_US' = 'Insurance'"
     ) == [(0,)]
+
+
+# SQL that needs a PostgreSQL newer than 12, the oldest Odoo 18 supports, with
+# the version that brought it.
+NEWER_SQL = {
+    r"NULLS\s+(NOT\s+)?DISTINCT": 15,
+    r"\bMERGE\s+INTO\b": 15,
+    r"\bANY_VALUE\s*\(": 16,
+    r"\bIS\s+(NOT\s+)?JSON\b": 16,
+    r"\bJSON_(TABLE|EXISTS|QUERY|VALUE|OBJECT|ARRAY)\s*\(": 16,
+    r"\brange_agg\s*\(|\bmultirange\b": 14,
+    r"\bsecurity_invoker\b": 15,
+    r"\bUNIQUE\s+NULLS\b": 15,
+    r"\bstring_to_table\s*\(|\bdate_bin\s*\(": 14,
+}
+
+
+def _addon_code_lines():
+    root = Path(__file__).resolve().parent.parent / ADDON
+    for path in sorted(root.rglob("*")):
+        if path.suffix not in (".py", ".sql", ".xml") or "tests" in path.parts:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.lstrip().startswith("#"):
+                continue
+            yield path.relative_to(root), number, line
+
+
+def test_sql_works_on_postgresql_12():
+    found = [
+        f"{path}:{number}: needs PostgreSQL {version}: {line.strip()}"
+        for path, number, line in _addon_code_lines()
+        for pattern, version in NEWER_SQL.items()
+        if re.search(pattern, line, re.IGNORECASE)
+    ]
+    assert not found, "\n".join(found)
+
+
+def test_sql_scan_sees_a_newer_construct(tmp_path):
+    """The scan above is not blind: the construct this addon once used is caught."""
+    line = 'UNIQUE NULLS NOT DISTINCT (code, company_id)"'
+    assert any(re.search(pattern, line, re.IGNORECASE) for pattern in NEWER_SQL)

@@ -68,3 +68,29 @@ class TestTierUi(InsuranceCommon, HttpCase):
         )
         self.assertEqual(len(history), 1)
         self.start_tour("/odoo", "insurance_tier_seen_by_manager", login="iam_am")
+
+
+@tagged("post_install", "-at_install", "insurance", "insurance_ui")
+class TestUiChinese(InsuranceCommon, HttpCase):
+    """An account manager who works in Chinese sees the addon in the article's
+    vocabulary (客户经理, 重点客户, 保单, 年保费)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("zh_CN")
+        cls.env["ir.module.module"]._load_module_terms(
+            ["web", "insurance_account_manager"], ["zh_CN"], overwrite=True
+        )
+        cls.user_am.lang = "zh_CN"
+        cls.client_harbin.insurance_tier_id = cls.env.ref(
+            "insurance_account_manager.insurance_client_tier_key"
+        )
+
+    def test_manager_works_in_chinese(self):
+        labels = self.env["res.partner"].with_context(lang="zh_CN")._fields
+        self.assertEqual(
+            labels["account_manager_id"]._description_string(self.env(context={"lang": "zh_CN"})),
+            "客户经理",
+        )
+        self.start_tour("/odoo", "insurance_zh_cn_tour", login="iam_am")
