@@ -18,6 +18,7 @@
         "security/insurance_tier_rule_security.xml",
         "security/insurance_tier_history_security.xml",
         "security/insurance_service_request_security.xml",
+        "security/insurance_service_type_security.xml",
         "data/insurance_line_data.xml",
         "data/insurance_client_tier_data.xml",
         "data/insurance_claim_stage_data.xml",

@@ -91,10 +91,17 @@ class InsuranceServiceRequest(models.Model):
         store=True,
         index=True,
         tracking=True,
+        # a related field takes the groups of its source (account managers):
+        # the handler of a request reads who is accountable for it
+        groups="insurance_account_manager.insurance_group_service_handler",
         help="Always the client's account manager: it follows every reassignment.",
     )
     tier_id = fields.Many2one(
-        "insurance.client.tier", related="partner_id.insurance_tier_id", store=True, string="Tier"
+        "insurance.client.tier",
+        related="partner_id.insurance_tier_id",
+        store=True,
+        string="Tier",
+        groups="insurance_account_manager.insurance_group_service_handler",
     )
     tier_color = fields.Integer(related="tier_id.color", string="Tier Colour")
     priority = fields.Selection(

@@ -26,7 +26,8 @@ class InsuranceServiceRequest(models.Model):
         check_company=True,
         help="The policy term this renewal request renews: one request per term.",
     )
-    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
+    # as superuser: a handler, who reads no policy, reads the request's currency
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id", compute_sudo=True)
     previous_premium = fields.Monetary(string="Current Premium", readonly=True)
     new_premium = fields.Monetary(string="Renewal Premium", tracking=True)
     premium_rise_percent = fields.Float(

@@ -1,10 +1,15 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.sql import column_exists, create_column
 
 # Groups shared by the client, tiering and assignment files of res.partner.
+# The insurance fields of a partner are the client book: users outside these
+# groups (plain employees, portal users) see partners as contacts only; a
+# service handler reads the client flag alone (see readme/SECURITY.md).
+GROUP_INSURANCE_HANDLER = "insurance_account_manager.insurance_group_service_handler"
 GROUP_INSURANCE_AM = "insurance_account_manager.insurance_group_account_manager"
 GROUP_INSURANCE_ADMIN = "insurance_account_manager.insurance_group_admin"
+INSURANCE_GROUPS = (GROUP_INSURANCE_HANDLER, GROUP_INSURANCE_AM, GROUP_INSURANCE_ADMIN)
 
 
 class ResPartner(models.Model):
@@ -21,6 +26,8 @@ class ResPartner(models.Model):
         store=True,
         readonly=False,
         index=True,
+        copy=False,
+        groups=GROUP_INSURANCE_HANDLER,
         help="Clients are served by an account manager. A partner becomes a client "
         "as soon as it holds a policy.",
     )
@@ -30,6 +37,8 @@ class ResPartner(models.Model):
         tracking=True,
         index="btree_not_null",
         check_company=True,
+        copy=False,
+        groups=GROUP_INSURANCE_AM,
         domain=[("share", "=", False)],
         help="The one person accountable for this client, from underwriting to claims.",
     )
@@ -39,16 +48,26 @@ class ResPartner(models.Model):
         tracking=True,
         index="btree_not_null",
         check_company=True,
+        copy=False,
+        groups=GROUP_INSURANCE_AM,
         domain=[("share", "=", False)],
         help="Takes over while the account manager is absent.",
     )
     # Book of business
-    insurance_policy_ids = fields.One2many("insurance.policy", "partner_id", string="Policies")
-    insurance_claim_ids = fields.One2many("insurance.claim", "partner_id", string="Claims")
-    insurance_policy_count = fields.Integer(compute="_compute_insurance_counts")
-    insurance_claim_count = fields.Integer(compute="_compute_insurance_counts")
+    insurance_policy_ids = fields.One2many(
+        "insurance.policy", "partner_id", string="Policies", groups=GROUP_INSURANCE_AM
+    )
+    insurance_claim_ids = fields.One2many(
+        "insurance.claim", "partner_id", string="Claims", groups=GROUP_INSURANCE_AM
+    )
+    insurance_policy_count = fields.Integer(
+        compute="_compute_insurance_counts", groups=GROUP_INSURANCE_AM
+    )
+    insurance_claim_count = fields.Integer(
+        compute="_compute_insurance_counts", groups=GROUP_INSURANCE_AM
+    )
     insurance_request_count = fields.Integer(
-        string="Open Requests", compute="_compute_insurance_counts"
+        string="Open Requests", compute="_compute_insurance_counts", groups=GROUP_INSURANCE_AM
     )
     insurance_currency_id = fields.Many2one(
         "res.currency", compute="_compute_insurance_currency_id"
@@ -57,6 +76,7 @@ class ResPartner(models.Model):
         compute="_compute_annual_premium",
         store=True,
         currency_field="insurance_currency_id",
+        groups=GROUP_INSURANCE_AM,
         help="Sum of the annual premiums of the client's active policies, in the "
         "currency of the client's company.",
     )
@@ -150,6 +170,62 @@ class ResPartner(models.Model):
                     )
                 )
         self._check_company(["account_manager_id", "backup_manager_id"])
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        if not self.env.su:
+            # after super(): the values include the context's defaults
+            partners._check_insurance_create_access()
+        return partners
+
+    def write(self, vals):
+        if "is_insurance_client" in vals and not self.env.su:
+            self._check_insurance_client_change(bool(vals["is_insurance_client"]))
+        return super().write(vals)
+
+    def _check_insurance_create_access(self):
+        """Refuse new partners that carry client-book values the creator may
+        not set: ``create`` does not check field groups as ``write`` does, so a
+        contact creator outside the insurance groups could put a client in the
+        book, with a manager or a tier. New clients are for account managers."""
+        user = self.env.user
+        restricted = [
+            field.name
+            for field in self._fields.values()
+            if field.groups in INSURANCE_GROUPS
+            and field.store
+            and field.type not in ("one2many", "many2many")
+            and not field.is_accessible(self.env)
+        ]
+        if not user.has_group(GROUP_INSURANCE_AM):
+            restricted.append("is_insurance_client")
+        if not restricted:
+            return
+        for partner in self.sudo():
+            if any(partner[fname] for fname in restricted):
+                raise AccessError(
+                    _(
+                        "Only account managers can create insurance clients. Create the "
+                        "contact without its insurance details, or ask an account manager."
+                    )
+                )
+
+    def _check_insurance_client_change(self, is_client):
+        """Only insurance administrators put an existing partner in the book of
+        clients or take one out of it (a partner becomes a client by itself
+        with its first policy): an account manager who could would take a
+        client out of everyone's sight, or make any contact, such as an
+        insurer, their own client."""
+        if self.env.user.has_group(GROUP_INSURANCE_ADMIN):
+            return
+        if any(partner.is_insurance_client != is_client for partner in self.sudo()):
+            raise AccessError(
+                _(
+                    "Only insurance administrators can add an existing partner to the book "
+                    "of clients or take a client out of it. Ask an administrator."
+                )
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_insurance_client(self):

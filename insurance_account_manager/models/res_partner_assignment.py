@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..tools import assignment
-from .res_partner import GROUP_INSURANCE_ADMIN
+from .res_partner import GROUP_INSURANCE_ADMIN, GROUP_INSURANCE_AM
 
 # Clients given a manager per run of the scheduled action (then it re-triggers
 # itself while more remain).
@@ -35,16 +35,21 @@ class ResPartner(models.Model):
         string="Why Unassigned",
         readonly=True,
         copy=False,
+        groups=GROUP_INSURANCE_AM,
         help="Why the assignment rules could not give this client an account manager.",
     )
     insurance_assignment_checked_on = fields.Date(
         string="Assignment Tried On",
         readonly=True,
         copy=False,
+        groups=GROUP_INSURANCE_AM,
         help="Last day the assignment rules looked at this client without a manager.",
     )
     insurance_assignment_ids = fields.One2many(
-        "insurance.manager.assignment", "partner_id", string="Manager History"
+        "insurance.manager.assignment",
+        "partner_id",
+        string="Manager History",
+        groups=GROUP_INSURANCE_AM,
     )
 
     # ------------------------------------------------------------

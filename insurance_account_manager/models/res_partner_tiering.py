@@ -43,6 +43,8 @@ class ResPartner(models.Model):
         tracking=True,
         index="btree_not_null",
         ondelete="restrict",
+        copy=False,
+        groups=GROUP_INSURANCE_AM,
     )
     insurance_tier_locked = fields.Boolean(
         string="Tier Locked",
@@ -67,6 +69,7 @@ class ResPartner(models.Model):
         string="Tier Checked On",
         readonly=True,
         copy=False,
+        groups=GROUP_INSURANCE_AM,
         help="Last day the tier rules looked at this client.",
     )
     insurance_tier_history_ids = fields.One2many(

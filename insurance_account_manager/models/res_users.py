@@ -2,6 +2,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 CAPACITY_PARAM = "insurance_account_manager.default_capacity"
+# who manages which clients, and how many, is part of the client book
+GROUP_INSURANCE_AM = "insurance_account_manager.insurance_group_account_manager"
 DEFAULT_CAPACITY = 100.0
 
 
@@ -21,7 +23,7 @@ class ResUsers(models.Model):
         help="Takes insurance clients: the assignment rules only consider account managers.",
     )
     insurance_client_ids = fields.One2many(
-        "res.partner", "account_manager_id", string="Managed Clients"
+        "res.partner", "account_manager_id", string="Managed Clients", groups=GROUP_INSURANCE_AM
     )
     # Capacity
     insurance_capacity = fields.Float(
@@ -32,10 +34,15 @@ class ResUsers(models.Model):
     insurance_load = fields.Float(
         string="Load",
         compute="_compute_insurance_load",
+        groups=GROUP_INSURANCE_AM,
         help="Units used by the clients this user manages (tier weights from Settings).",
     )
-    insurance_load_ratio = fields.Float(string="Load (%)", compute="_compute_insurance_load")
-    insurance_client_count = fields.Integer(string="Clients", compute="_compute_insurance_load")
+    insurance_load_ratio = fields.Float(
+        string="Load (%)", compute="_compute_insurance_load", groups=GROUP_INSURANCE_AM
+    )
+    insurance_client_count = fields.Integer(
+        string="Clients", compute="_compute_insurance_load", groups=GROUP_INSURANCE_AM
+    )
     # Competence and reach
     insurance_qualification_ids = fields.One2many(
         "insurance.qualification", "user_id", string="Qualifications"
