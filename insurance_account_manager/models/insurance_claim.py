@@ -1,5 +1,9 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
+
+# A claim is filed on a policy in force or whose cover has ended, never on a
+# draft or a cancelled one.
+CLAIMABLE_POLICY_STATES = ("active", "expired")
 
 
 class InsuranceClaim(models.Model):
@@ -28,9 +32,9 @@ class InsuranceClaim(models.Model):
         required=True,
         index=True,
         tracking=True,
-        # no check_company: the claim's company is the policy's (related field)
+        check_company=True,
         ondelete="restrict",
-        domain=[("state", "in", ("active", "expired"))],
+        domain=[("state", "in", CLAIMABLE_POLICY_STATES)],
     )
     partner_id = fields.Many2one(
         related="policy_id.partner_id", store=True, index=True, string="Client"
@@ -119,37 +123,74 @@ class InsuranceClaim(models.Model):
                     _("Claim %(claim)s: amounts cannot be negative.", claim=claim.name)
                 )
 
+    @api.constrains("policy_id")
+    def _check_policy_state(self):
+        for claim in self:
+            policy = claim.sudo().policy_id
+            if policy.state not in CLAIMABLE_POLICY_STATES:
+                raise ValidationError(
+                    _(
+                        "Claim %(claim)s: claims are filed on active or expired policies "
+                        "only, and policy %(policy)s is %(state)s.",
+                        claim=claim.name,
+                        policy=policy.name,
+                        state=dict(policy._fields["state"]._description_selection(self.env))[
+                            policy.state
+                        ],
+                    )
+                )
+
     @api.constrains("amount_paid", "policy_id")
     def _check_amount_paid(self):
         for claim in self:
-            policy = claim.policy_id
-            if policy.currency_id.compare_amounts(claim.amount_paid, policy.sum_insured) > 0:
+            policy = claim.sudo().policy_id
+            if policy.currency_id.compare_amounts(claim.amount_paid, policy.sum_insured) <= 0:
+                continue
+            if not claim.policy_id.has_access("read"):
+                # a claim handler who cannot read the policy is not told its figures
                 raise ValidationError(
                     _(
                         "Claim %(claim)s: the amount paid (%(paid)s) cannot exceed the sum "
-                        "insured of policy %(policy)s (%(sum)s).",
+                        "insured of its policy: ask the client's account manager.",
                         claim=claim.name,
                         paid=policy.currency_id.format(claim.amount_paid),
-                        policy=policy.name,
-                        sum=policy.currency_id.format(policy.sum_insured),
                     )
                 )
+            raise ValidationError(
+                _(
+                    "Claim %(claim)s: the amount paid (%(paid)s) cannot exceed the sum "
+                    "insured of policy %(policy)s (%(sum)s).",
+                    claim=claim.name,
+                    paid=policy.currency_id.format(claim.amount_paid),
+                    policy=policy.name,
+                    sum=policy.currency_id.format(policy.sum_insured),
+                )
+            )
 
     @api.constrains("date_loss", "policy_id")
     def _check_date_loss(self):
         for claim in self:
-            policy = claim.policy_id
-            if not policy.date_start <= claim.date_loss <= policy.date_end:
+            policy = claim.sudo().policy_id
+            if policy.date_start <= claim.date_loss <= policy.date_end:
+                continue
+            if not claim.policy_id.has_access("read"):
                 raise ValidationError(
                     _(
                         "Claim %(claim)s: the date of loss must fall within the cover of "
-                        "policy %(policy)s (%(start)s to %(end)s).",
+                        "its policy: ask the client's account manager.",
                         claim=claim.name,
-                        policy=policy.name,
-                        start=policy.date_start,
-                        end=policy.date_end,
                     )
                 )
+            raise ValidationError(
+                _(
+                    "Claim %(claim)s: the date of loss must fall within the cover of "
+                    "policy %(policy)s (%(start)s to %(end)s).",
+                    claim=claim.name,
+                    policy=policy.name,
+                    start=policy.date_start,
+                    end=policy.date_end,
+                )
+            )
 
     @api.constrains("date_loss", "date_reported")
     def _check_date_reported(self):
@@ -164,21 +205,37 @@ class InsuranceClaim(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        policies = self.env["insurance.policy"].browse(
-            [vals["policy_id"] for vals in vals_list if vals.get("policy_id")]
-        )
-        company_by_policy = {policy.id: policy.company_id for policy in policies.sudo()}
-        for vals in vals_list:
-            if vals.get("name", _("New")) == _("New"):
-                company = company_by_policy.get(vals.get("policy_id"), self.env.company)
-                vals["name"] = self.env["ir.sequence"].with_company(company).next_by_code(
-                    "insurance.claim"
-                ) or _("New")
+        if not self.env.su:
+            self._check_policy_access(
+                self.env["insurance.policy"].browse(
+                    [vals["policy_id"] for vals in vals_list if vals.get("policy_id")]
+                )
+            )
+        new = self.env._("New")
+        to_number = [vals.get("name", new) == new for vals in vals_list]
         claims = super().create(vals_list)
+        # Numbered once the claims passed their constraints and the access
+        # checks: the claim sequence is a PostgreSQL sequence, whose numbers a
+        # rollback does not give back, so a refused save uses up no number.
+        for claim, needs_number in zip(claims, to_number, strict=True):
+            if needs_number:
+                claim.name = (
+                    self.env["ir.sequence"]
+                    .with_company(claim.company_id)
+                    .next_by_code("insurance.claim")
+                    or new
+                )
         self.env["insurance.service.request"]._create_claim_requests(claims)
         return claims
 
     def write(self, vals):
+        if not self.env.su and vals.get("policy_id"):
+            # a claim moves only between policies the user may edit: its handler
+            # does not take it into another book
+            self.check_access("write")
+            self._check_policy_access(
+                self.policy_id | self.env["insurance.policy"].browse(vals["policy_id"])
+            )
         result = super().write(vals)
         if "stage_id" in vals:
             requests = (
@@ -188,3 +245,15 @@ class InsuranceClaim(models.Model):
             )
             requests._sync_claim_stage()
         return result
+
+    @api.model
+    def _check_policy_access(self, policies):
+        """A claim is filed on, or moved between, policies the user may edit:
+        the policies of the clients they manage or back up (or their team's)."""
+        if not policies.has_access("write"):
+            raise AccessError(
+                _(
+                    "You can only file a claim on a policy of a client you manage: ask "
+                    "the client's account manager."
+                )
+            )

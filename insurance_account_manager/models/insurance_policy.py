@@ -1,7 +1,9 @@
+from collections import defaultdict
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import service
@@ -244,6 +246,49 @@ class InsurancePolicy(models.Model):
         # when Settings ask for automatic assignment
         policies.partner_id._insurance_auto_assign()
         return policies
+
+    def write(self, vals):
+        moved = self.browse()
+        if vals.get("partner_id"):
+            if not self.env.su:
+                self.check_access("write")
+            moved = self.filtered(lambda policy: policy.partner_id.id != vals["partner_id"])
+            if moved and not self.env.su:
+                clients = moved.partner_id | self.env["res.partner"].browse(vals["partner_id"])
+                if not clients.has_access("write"):
+                    self._refuse_move()
+        result = super().write(vals)
+        if moved:
+            # the policy stays in a book the user may edit (as a new policy must)
+            if not self.env.su and not moved.has_access("write"):
+                self._refuse_move()
+            moved._move_requests_to_client()
+        return result
+
+    def _refuse_move(self):
+        raise AccessError(
+            _(
+                "A policy moves only between clients you manage: ask the account manager "
+                "of the other client, or your team lead."
+            )
+        )
+
+    def _move_requests_to_client(self):
+        """The claims of a moved policy follow it (their client is the policy's);
+        so do the service requests about the policy or its claims."""
+        requests = (
+            self.env["insurance.service.request"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(["|", ("policy_id", "in", self.ids), ("claim_id.policy_id", "in", self.ids)])
+        )
+        by_client = defaultdict(lambda: requests.browse())
+        for request in requests:
+            client = (request.claim_id.policy_id or request.policy_id).partner_id
+            if request.partner_id != client:
+                by_client[client] |= request
+        for client, client_requests in by_client.items():
+            client_requests.write({"partner_id": client.id})
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_with_claims(self):

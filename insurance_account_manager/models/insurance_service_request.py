@@ -1,11 +1,12 @@
 from collections import defaultdict
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import email_normalize
 from odoo.tools.sql import create_index
 
 from ..tools import service
+from .res_partner import GROUP_INSURANCE_AM
 
 PRIORITIES = [
     (service.PRIORITY_NORMAL, "Normal"),
@@ -13,6 +14,9 @@ PRIORITIES = [
     (service.PRIORITY_HIGH, "High"),
     (service.PRIORITY_URGENT, "Urgent"),
 ]
+# What a request is about and who answers for it: changed by account managers
+# and up only, never by a Service Handler who works the request.
+REQUEST_SUBJECT_FIELDS = ("partner_id", "policy_id", "claim_id", "type_id", "user_id")
 
 
 class InsuranceServiceRequest(models.Model):
@@ -216,6 +220,17 @@ class InsuranceServiceRequest(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            Partner = self.env["res.partner"]
+            for vals in vals_list:
+                partner = Partner.browse(vals.get("partner_id"))
+                if vals.get("user_id") and vals["user_id"] != partner.sudo().account_manager_id.id:
+                    self._refuse_accountable_change()
+                self._check_request_links(
+                    partner,
+                    self.env["insurance.policy"].browse(vals.get("policy_id")),
+                    self.env["insurance.claim"].browse(vals.get("claim_id")),
+                )
         requests = super().create(vals_list)
         by_user = defaultdict(lambda: self.browse())
         for request in requests:
@@ -224,6 +239,81 @@ class InsuranceServiceRequest(models.Model):
             if user:
                 user_requests.message_subscribe(partner_ids=user.partner_id.ids)
         return requests
+
+    def write(self, vals):
+        if self.env.su or not any(name in vals for name in REQUEST_SUBJECT_FIELDS):
+            return super().write(vals)
+        self.check_access("write")
+        changed = [
+            name
+            for name in REQUEST_SUBJECT_FIELDS
+            if name in vals and any(request[name].id != (vals[name] or False) for request in self)
+        ]
+        if changed and not self.env.user.has_group(GROUP_INSURANCE_AM):
+            raise AccessError(
+                _(
+                    "A service handler works the request: its client, policy, claim, "
+                    "pipeline and accountable manager are changed by the account manager."
+                )
+            )
+        if "user_id" in changed:
+            self._refuse_accountable_change()
+        if "partner_id" in changed and not self.partner_id.has_access("write"):
+            # a request leaves only a client the user may edit too
+            self._refuse_client_change()
+        if {"partner_id", "policy_id", "claim_id"} & set(changed):
+            models_by_field = {
+                "partner_id": self.env["res.partner"],
+                "policy_id": self.env["insurance.policy"],
+                "claim_id": self.env["insurance.claim"],
+            }
+            for request in self:
+                self._check_request_links(
+                    *(
+                        Model.browse(vals[name]) if name in vals else request[name]
+                        for name, Model in models_by_field.items()
+                    )
+                )
+        return super().write(vals)
+
+    def _refuse_accountable_change(self):
+        raise AccessError(
+            _(
+                "The accountable manager of a request is always its client's account "
+                "manager: change the client's manager instead."
+            )
+        )
+
+    def _refuse_client_change(self):
+        raise AccessError(
+            _(
+                "You can only open a request for, or move one between, clients you "
+                "manage: ask the client's account manager."
+            )
+        )
+
+    @api.model
+    def _check_request_links(self, partner, policy, claim):
+        """A request is opened on, or moved to, a client the user may edit; its
+        policy and claim are ones the user may read, and the client's."""
+        if partner and not partner.has_access("write"):
+            self._refuse_client_change()
+        for record in (policy, claim):
+            if not record:
+                continue
+            if not record.has_access("read"):
+                raise AccessError(
+                    _("You can only link a request to a policy or a claim of a client you manage.")
+                )
+            if record.sudo().partner_id != partner:
+                raise ValidationError(
+                    _(
+                        "%(record)s is not of the request's client: pick a policy or a "
+                        "claim of %(client)s.",
+                        record=record.display_name,
+                        client=partner.display_name or _("the request's client"),
+                    )
+                )
 
     # ------------------------------------------------------------
     # Actions

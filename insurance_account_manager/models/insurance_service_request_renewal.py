@@ -1,12 +1,17 @@
 from collections import defaultdict
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools import service
+from .res_partner import GROUP_INSURANCE_ADMIN
 
+GROUP_INSURANCE_LEAD = "insurance_account_manager.insurance_group_team_lead"
 RISE_THRESHOLD_PARAM = "insurance_account_manager.renewal_rise_threshold"
 DEFAULT_RISE_THRESHOLD = 10.0
+# Set by the server only: the renewal generator (the term renewed and its
+# premium) and the win (the next term); refused from the client.
+RENEWAL_SERVER_FIELDS = ("renewed_policy_id", "previous_premium", "new_policy_id")
 
 
 class InsuranceServiceRequest(models.Model):
@@ -28,7 +33,7 @@ class InsuranceServiceRequest(models.Model):
     )
     # as superuser: a handler, who reads no policy, reads the request's currency
     currency_id = fields.Many2one("res.currency", compute="_compute_currency_id", compute_sudo=True)
-    previous_premium = fields.Monetary(string="Current Premium", readonly=True)
+    previous_premium = fields.Monetary(string="Current Premium", readonly=True, copy=False)
     new_premium = fields.Monetary(string="Renewal Premium", tracking=True)
     premium_rise_percent = fields.Float(
         string="Premium Change (%)", compute="_compute_premium_rise", store=True
@@ -97,11 +102,33 @@ class InsuranceServiceRequest(models.Model):
     # CRUD
     # ------------------------------------------------------------
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(
+            vals.get(name) for vals in vals_list for name in RENEWAL_SERVER_FIELDS
+        ):
+            self._renewal_refuse_server_fields()
+        return super().create(vals_list)
+
     def write(self, vals):
+        if not self.env.su:
+            if any(name in vals for name in RENEWAL_SERVER_FIELDS):
+                self._renewal_refuse_server_fields()
+            if "new_premium" in vals or "stage_id" in vals:
+                self.check_access("write")
+            if "new_premium" in vals:
+                self.filtered("renewed_policy_id")._renewal_check_decider()
         if "stage_id" not in vals:
             return super().write(vals)
         stage = self.env["insurance.service.stage"].browse(vals["stage_id"])
         renewals = self.filtered("renewed_policy_id")
+        changed = renewals.filtered(lambda r: r.stage_id != stage)
+        if not self.env.su:
+            # winning, losing and reopening decide the term; moving between open
+            # stages is working the renewal
+            changed.filtered(
+                lambda r: stage.state != "open" or r.stage_state != "open"
+            )._renewal_check_decider()
         if stage.state == "lost" and renewals:
             if not vals.get("lost_reason_id"):
                 unexplained = renewals.filtered(lambda r: not r.lost_reason_id)
@@ -122,7 +149,6 @@ class InsuranceServiceRequest(models.Model):
                         policies=", ".join(renewed.new_policy_id.mapped("name")),
                     )
                 )
-        changed = renewals.filtered(lambda r: r.stage_id != stage)
         result = super().write(vals)
         if stage.state == "won":
             changed._renewal_win()
@@ -131,6 +157,39 @@ class InsuranceServiceRequest(models.Model):
         elif stage.state == "open":
             changed._renewal_reopen()
         return result
+
+    def _renewal_refuse_server_fields(self):
+        raise AccessError(
+            _(
+                "The term a renewal renews, its current premium and its next term are "
+                "set by the renewal pipeline only: renewals open ahead of a policy's end, "
+                "and winning one creates the next term."
+            )
+        )
+
+    def _renewal_check_decider(self):
+        """Winning, losing, reopening and pricing a renewal is for the renewed
+        client's account manager, the lead of a team the manager belongs to, or
+        an insurance administrator: not for the backup manager or the handlers
+        who work the request."""
+        if not self or self.env.su or self.env.user.has_group(GROUP_INSURANCE_ADMIN):
+            return
+        user = self.env.user
+        is_lead = user.has_group(GROUP_INSURANCE_LEAD)
+        for request in self.sudo():
+            manager = request.renewed_policy_id.partner_id.account_manager_id
+            if manager == user or (
+                is_lead and manager and user in manager.crm_team_member_ids.crm_team_id.user_id
+            ):
+                continue
+            raise AccessError(
+                _(
+                    "Only the client's account manager, their team lead or an insurance "
+                    "administrator can price, win, lose or reopen the renewal %(request)s: "
+                    "ask the account manager.",
+                    request=request.name,
+                )
+            )
 
     # ------------------------------------------------------------
     # Actions
@@ -199,7 +258,10 @@ class InsuranceServiceRequest(models.Model):
             lambda r: not r.new_policy_id and not r.renewed_policy_id.renewal_policy_id
         )
         date_pairs = [service.next_term_dates(r.renewed_policy_id.date_end) for r in to_create]
-        self.env["insurance.policy"].sudo().create(
+        # the next term is created with the winner's own rights (write checks
+        # the winner may decide): the policy record rules let them create it
+        # in their own or their team's book only
+        self.env["insurance.policy"].create(
             [
                 {
                     "name": service.next_term_name(policy.name),

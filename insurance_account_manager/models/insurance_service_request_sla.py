@@ -51,15 +51,38 @@ class InsuranceServiceRequest(models.Model):
 
     @api.depends("type_id", "tier_id")
     def _compute_sla_id(self):
+        # editing the SLA rules re-matches the open requests: _sla_rematch
+        matches = self._sla_match()
+        for request in self:
+            request.sla_id = matches[request]
+
+    def _sla_match(self):
+        """``{request: SLA rule}`` for the requests of ``self``: the active rules
+        of their pipelines, read once, matched on the client's tier."""
         slas = (
             self.env["insurance.service.sla"].sudo().search([("type_id", "in", self.type_id.ids)])
         )
         rows = [(sla.id, sla.type_id.id, sla.tier_id.id or None, sla.sequence) for sla in slas]
         SLA = self.env["insurance.service.sla"]
-        for request in self:
-            request.sla_id = SLA.browse(
+        return {
+            request: SLA.browse(
                 service.match_sla(rows, request.type_id.id, request.tier_id.id or None)
             )
+            for request in self
+        }
+
+    @api.model
+    def _sla_rematch(self, types):
+        """Re-match the open requests of the pipelines ``types`` after their SLA
+        rules changed; the deadline and state of those whose rule changed follow
+        (closed requests keep the rule they were closed under)."""
+        if not types:
+            return
+        requests = self.sudo().search([("type_id", "in", types.ids), ("stage_state", "=", "open")])
+        matches = requests._sla_match()
+        changed = requests.filtered(lambda request: request.sla_id != matches[request])
+        for fname in ("sla_id", "sla_deadline", "sla_at_risk_at", "sla_state"):
+            self.env.add_to_compute(self._fields[fname], changed)
 
     @api.depends("sla_id.hours", "date_open", "company_id.resource_calendar_id")
     def _compute_sla_deadline(self):

@@ -1,6 +1,9 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+# Fields that decide which requests an SLA rule applies to.
+SLA_MATCH_FIELDS = ("type_id", "tier_id", "sequence", "active")
+
 
 class InsuranceServiceSla(models.Model):
     """Time allowed to close a request of a pipeline, in working hours of the
@@ -42,3 +45,22 @@ class InsuranceServiceSla(models.Model):
     def _check_hours(self):
         if any(sla.hours <= 0 for sla in self):
             raise ValidationError(_("An SLA must allow a positive number of working hours."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        slas = super().create(vals_list)
+        self.env["insurance.service.request"]._sla_rematch(slas.type_id)
+        return slas
+
+    def write(self, vals):
+        types = self.type_id
+        result = super().write(vals)
+        if any(name in vals for name in SLA_MATCH_FIELDS):
+            self.env["insurance.service.request"]._sla_rematch(types | self.type_id)
+        return result
+
+    def unlink(self):
+        types = self.type_id
+        result = super().unlink()
+        self.env["insurance.service.request"]._sla_rematch(types)
+        return result

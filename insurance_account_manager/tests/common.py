@@ -205,7 +205,7 @@ class InsuranceRpcCase(InsuranceCommon, HttpCase):
         if "error" in body:
             data = body["error"].get("data") or {}
             raise RpcError(data.get("name", ""), data.get("message", body["error"].get("message")))
-        return body["result"]
+        return body.get("result")
 
     def assertRpcRefused(self, user, model, method, *args, errors=None, message=None, **kwargs):
         """Assert that the call is refused with one of ``errors`` (class paths;
