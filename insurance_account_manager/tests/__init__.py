@@ -5,6 +5,8 @@ from . import test_claim
 from . import test_multicompany
 from . import test_policy
 from . import test_reassign
+from . import test_reassign_concurrency
+from . import test_security_managers
 from . import test_service_claim
 from . import test_service_mail
 from . import test_service_performance
