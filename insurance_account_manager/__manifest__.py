@@ -15,6 +15,7 @@
         "security/insurance_claim_security.xml",
         "security/res_partner_security.xml",
         "security/insurance_assignment_security.xml",
+        "security/insurance_client_reassign_security.xml",
         "security/insurance_tier_rule_security.xml",
         "security/insurance_tier_history_security.xml",
         "security/insurance_service_request_security.xml",

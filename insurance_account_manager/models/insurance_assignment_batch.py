@@ -4,8 +4,10 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
+
+from .res_partner_assignment import without_tracking_switches
 
 # Scheduled reassignments applied per call of the scheduled action (it
 # re-triggers itself while more are due).
@@ -52,6 +54,7 @@ class InsuranceAssignmentBatch(models.Model):
             ("scheduled", "Scheduled"),
             ("done", "Done"),
             ("undone", "Undone"),
+            ("refused", "Not Applied"),
         ],
         required=True,
         default="scheduled",
@@ -78,12 +81,30 @@ class InsuranceAssignmentBatch(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._check_server_only()
         for vals in vals_list:
             if vals.get("name", _("New")) == _("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code(
                     "insurance.assignment.batch"
                 ) or _("New")
         return super().create(vals_list)
+
+    def write(self, vals):
+        # what a batch moves, when and how far it went is set by the wizard and
+        # the undo (which check rights themselves, then write as the server);
+        # only the chatter's fields (followers, messages) stay open
+        if set(vals) - set(self.env["mail.thread"]._fields):
+            self._check_server_only()
+        return super().write(vals)
+
+    def _check_server_only(self):
+        if not self.env.su:
+            raise AccessError(
+                _(
+                    "Reassignment batches are made by Reassign Clients and changed by "
+                    "their Undo only."
+                )
+            )
 
     def action_undo(self):
         """Put every client of the batch back with the manager it had before."""
@@ -94,11 +115,18 @@ class InsuranceAssignmentBatch(models.Model):
         for batch in self:
             if batch.state == "undone":
                 raise UserError(_("Batch %(batch)s is already undone.", batch=batch.name))
+            if batch.state == "refused":
+                raise UserError(
+                    _(
+                        "Batch %(batch)s was not applied: there is nothing to undo.",
+                        batch=batch.name,
+                    )
+                )
             # team leads read every batch: one they did not make is only theirs
             # to undo when they may edit each of its clients (their team's)
             if not is_admin and batch.user_id != self.env.user:
                 batch.sudo().assignment_ids.partner_id.with_env(self.env).check_access("write")
-        for batch in self.sudo():
+        for batch in without_tracking_switches(self).sudo():
             batch._undo()
         return True
 
@@ -115,22 +143,34 @@ class InsuranceAssignmentBatch(models.Model):
     # ------------------------------------------------------------
 
     def _apply(self):
-        """Move the batch's clients to their new managers (rows ``planned``)."""
+        """Move the batch's clients to their new managers (rows ``planned``).
+
+        As every path that gives managers clients: the new managers' rows are
+        locked (sorted, see ``res.partner._insurance_lock_managers``) before
+        anything is read, each must still be able to manage the client, and
+        none may end above capacity. Raises a ``UserError`` otherwise, before
+        anything is kept (the caller rolls back)."""
         self.ensure_one()
         rows = self.assignment_ids.filtered(lambda row: row.state == "planned")
+        Partner = self.env["res.partner"]
+        targets = rows.user_id
+        Partner._insurance_lock_managers(targets.ids)
+        for target in targets:
+            moving = rows.filtered(lambda row, user=target: row.user_id == user).partner_id
+            moving._insurance_check_manager_targets(target)
         handover_until = (
             self.date_effective + timedelta(days=self.handover_days)
             if self.handover_days > 0
             else False
         )
-        # the current rows of these clients end the day before the move
+        # the current rows of these clients end the day before the move (or on
+        # the day they started, when the client already moved that day)
         self.env["insurance.manager.assignment"].search(
             [("partner_id", "in", rows.partner_id.ids), ("state", "=", "current")]
-        ).write({"state": "ended", "date_to": self.date_effective - timedelta(days=1)})
+        )._close(self.date_effective - timedelta(days=1))
         for row in rows:
             row.previous_user_id = row.partner_id.account_manager_id
             row.previous_backup_id = row.partner_id.backup_manager_id
-        Partner = self.env["res.partner"].with_context(insurance_assignment_history_done=True)
         by_move = defaultdict(lambda: self.env["insurance.manager.assignment"])
         for row in rows:
             by_move[row.previous_user_id, row.user_id] |= row
@@ -141,10 +181,14 @@ class InsuranceAssignmentBatch(models.Model):
                 values["backup_manager_id"] = old_user.id
             else:
                 # the new manager cannot back themselves up
-                partners.filtered(lambda p, user=new_user: p.backup_manager_id == user).write(
-                    {"backup_manager_id": False}
+                partners.filtered(
+                    lambda p, user=new_user: p.backup_manager_id == user
+                )._insurance_write_managers(
+                    {"backup_manager_id": False}, origin="reassign", history=False
                 )
-            partners.write(values)
+            partners._insurance_write_managers(
+                values, origin="reassign", batch_id=self.id, history=False
+            )
             records = self._client_records(partners)
             if old_user and old_user != new_user:
                 activities = self._client_activities(records, old_user)
@@ -154,6 +198,7 @@ class InsuranceAssignmentBatch(models.Model):
                 recordset.message_subscribe(partner_ids=new_user.partner_id.ids)
                 if old_user and old_user != new_user and not handover_until:
                     recordset.message_unsubscribe(partner_ids=old_user.partner_id.ids)
+        Partner._insurance_check_capacity(targets)
         rows.write(
             {
                 "state": "current",
@@ -165,6 +210,25 @@ class InsuranceAssignmentBatch(models.Model):
         self.state = "done"
         self.message_post(
             body=_("%(count)s client(s) moved to their new managers.", count=len(rows))
+        )
+
+    def _refuse(self, error):
+        """Give up a scheduled batch that can no longer be applied (``error``
+        says why): its moves are cancelled, and its creator is told, to plan
+        the reassignment again."""
+        self.ensure_one()
+        self.assignment_ids.filtered(lambda row: row.state == "planned").write(
+            {"state": "cancelled"}
+        )
+        self.state = "refused"
+        self.message_post(
+            body=_(
+                "Not applied on its effective date: %(error)s Plan the reassignment again "
+                "with Reassign Clients.",
+                error=error,
+            ),
+            partner_ids=self.user_id.partner_id.ids,
+            subtype_xmlid="mail.mt_comment",
         )
 
     def _client_records(self, partners):
@@ -215,18 +279,24 @@ class InsuranceAssignmentBatch(models.Model):
             lambda row: row.state == "current" and row.partner_id.account_manager_id == row.user_id
         )
         skipped = rows - still
-        Partner = self.env["res.partner"].with_context(insurance_assignment_history_done=True)
+        Partner = self.env["res.partner"]
+        # the previous managers take their clients back: locked and checked as
+        # on every path that gives managers clients
+        receiving = still.previous_user_id
+        Partner._insurance_lock_managers(receiving.ids)
         by_move = defaultdict(lambda: self.env["insurance.manager.assignment"])
         for row in still:
             by_move[row.user_id, row.previous_user_id, row.previous_backup_id] |= row
         moved = self.moved_activity_ids.exists()
         for (new_user, old_user, old_backup), move_rows in by_move.items():
             partners = Partner.browse(move_rows.partner_id.ids)
-            partners.write(
+            partners._insurance_write_managers(
                 {
                     "account_manager_id": old_user.id,
                     "backup_manager_id": old_backup.id if old_backup != old_user else False,
-                }
+                },
+                origin="undo",
+                history=False,
             )
             records = self._client_records(partners)
             owned = {(rs._name, rid) for rs in records for rid in rs.ids}
@@ -240,7 +310,9 @@ class InsuranceAssignmentBatch(models.Model):
                     recordset.message_subscribe(partner_ids=old_user.partner_id.ids)
                 if new_user != old_user:
                     recordset.message_unsubscribe(partner_ids=new_user.partner_id.ids)
-        still.write({"state": "ended", "date_to": today, "handover_done": True})
+        Partner._insurance_check_capacity(receiving)
+        still.write({"handover_done": True})
+        still._close(today)
         self.env["insurance.manager.assignment"].create(
             [
                 {
@@ -277,7 +349,12 @@ class InsuranceAssignmentBatch(models.Model):
         domain = [("state", "=", "scheduled"), ("date_effective", "<=", today)]
         due = self.search(domain, limit=BATCHES_PER_RUN, order="date_effective, id")
         for batch in due:
-            batch._apply()
+            # checked again now: a manager may have filled up or left since
+            try:
+                with self.env.cr.savepoint():
+                    batch._apply()
+            except UserError as error:
+                batch._refuse(error.args[0])
         remaining = self.search_count(domain)
         if not remaining:
             self.env["insurance.manager.assignment"]._end_handovers()

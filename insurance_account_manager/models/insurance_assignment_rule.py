@@ -64,7 +64,8 @@ class InsuranceAssignmentRule(models.Model):
                 )
 
     def _candidate_users(self):
-        """The rule's candidates: named managers and the account managers of its team."""
+        """The rule's candidates: named managers and the account managers of its
+        team, who may manage clients (see res.users._insurance_filter_managers)."""
         self.ensure_one()
         team_users = self.team_id.crm_team_member_ids.user_id
-        return (self.user_ids | team_users).filtered("is_account_manager").sorted("id")
+        return (self.user_ids | team_users)._insurance_filter_managers().sorted("id")

@@ -1,6 +1,7 @@
 from collections import defaultdict
 
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, ValidationError
 
 
 class InsuranceManagerAssignment(models.Model):
@@ -52,6 +53,43 @@ class InsuranceManagerAssignment(models.Model):
         "mail.activity", string="Moved Activities", help="Open activities moved to the new manager."
     )
     company_id = fields.Many2one(related="partner_id.company_id", store=True, index=True)
+
+    @api.constrains("date_from", "date_to")
+    def _check_dates(self):
+        for row in self:
+            if row.date_to and row.date_to < row.date_from:
+                raise ValidationError(
+                    _(
+                        "%(client)s: a manager period cannot end before it starts.",
+                        client=row.partner_id.display_name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_server_only()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_server_only()
+        return super().write(vals)
+
+    def _check_server_only(self):
+        # the history is the audit of who managed a client: only the server
+        # (assignment rules, reassignment batches, manager changes) writes it
+        if not self.env.su:
+            raise AccessError(
+                _("The manager history is kept by the system: change the manager to add a period.")
+            )
+
+    def _close(self, day):
+        """End the rows of ``self`` on ``day``. A row that started after ``day``
+        (the client moved twice within a day, or a move is back-dated) ends on
+        the day it started: a period never ends before it starts."""
+        started = self.filtered(lambda row: row.date_from <= day)
+        started.write({"state": "ended", "date_to": day})
+        for row in self - started:
+            row.write({"state": "ended", "date_to": row.date_from})
 
     def _end_handovers(self):
         """End the handovers that are over: the previous manager stops being the

@@ -1,11 +1,14 @@
 from collections import defaultdict
+from dataclasses import dataclass
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import assignment
 from .res_partner import GROUP_INSURANCE_ADMIN, GROUP_INSURANCE_AM
+
+GROUP_INSURANCE_TEAM_LEAD = "insurance_account_manager.insurance_group_team_lead"
 
 # Clients given a manager per run of the scheduled action (then it re-triggers
 # itself while more remain).
@@ -21,6 +24,54 @@ UNASSIGNED_REASONS = [
     (assignment.ABSENT, "The candidates are absent and have no available backup"),
     (assignment.NO_CAPACITY, "The candidates have no capacity left"),
 ]
+# The client's managers change only through the assignment rules, the
+# reassignment wizard (both through _insurance_write_managers), or a direct
+# write by a team lead (their teams' clients, to their teams' managers) or an
+# administrator. An account manager creates clients for themselves only.
+MANAGER_FIELDS = ("account_manager_id", "backup_manager_id")
+# Context keys with which mail.thread skips the tracking, the followers or the
+# creation log (mail_thread.py: create, write, _message_auto_subscribe): from a
+# caller below the superuser they never hide a manager change from the chatter.
+TRACKING_SWITCHES = (
+    "tracking_disable",
+    "mail_notrack",
+    "mail_create_nolog",
+    "mail_create_nosubscribe",
+    "mail_auto_subscribe_no_notify",
+)
+# Context key of the server's own manager changes (a _ManagerChange).
+MANAGER_CHANGE_KEY = "insurance_manager_change"
+
+
+@dataclass(frozen=True)
+class _ManagerChange:
+    """A manager change made by the server, and what the history says of it.
+
+    _insurance_write_managers puts it in the context: an object, which no RPC
+    context (JSON) can carry, so a client can neither skip the rights checks
+    nor choose the origin, reason, rule or batch of a history row. With
+    ``history=False`` the caller (a reassignment batch) keeps the rows itself.
+    """
+
+    origin: str = "manual"
+    reason: str | None = None
+    rule_id: int | None = None
+    batch_id: int | None = None
+    history: bool = True
+
+
+_MANUAL_CHANGE = _ManagerChange()
+
+
+def without_tracking_switches(records):
+    """``records`` without the context keys that silence the chatter, unless
+    the superuser runs (a public method calls this before it turns to sudo)."""
+    context = records.env.context
+    if records.env.su or not any(context.get(key) for key in TRACKING_SWITCHES):
+        return records
+    return records.with_context(
+        {key: value for key, value in context.items() if key not in TRACKING_SWITCHES}
+    )
 
 
 class ResPartner(models.Model):
@@ -58,10 +109,24 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        partners = super().create(vals_list)
+        Partner = self
+        change = self.env.context.get(MANAGER_CHANGE_KEY)
+        receiving = self.env["res.users"]
+        if not isinstance(change, _ManagerChange):
+            change = _MANUAL_CHANGE
+            if not self.env.su:
+                # a default from the context is a value the client chose too
+                defaults = self.default_get(list(MANAGER_FIELDS))
+                if defaults:
+                    vals_list = [{**defaults, **vals} for vals in vals_list]
+                if any(vals.get(fname) for vals in vals_list for fname in MANAGER_FIELDS):
+                    Partner = without_tracking_switches(self)
+                    receiving = Partner._insurance_check_manager_create(vals_list)
+        partners = super(ResPartner, Partner).create(vals_list)
+        partners._insurance_check_capacity(receiving)
         managed = partners.filtered("account_manager_id")
-        if managed:
-            managed._insurance_open_assignments({p.id: False for p in managed})
+        if managed and change.history:
+            managed._insurance_open_assignments({p.id: False for p in managed}, change)
         partners._insurance_auto_assign()
         return partners
 
@@ -72,31 +137,50 @@ class ResPartner(models.Model):
             return
         unassigned = self.filtered(lambda p: p.is_insurance_client and not p.account_manager_id)
         if unassigned:
-            unassigned.sudo()._assign_account_managers()
+            without_tracking_switches(unassigned).sudo()._assign_account_managers()
 
     def write(self, vals):
-        # The context key below is honoured only from internal callers (as
-        # superuser): the client must not be able to skip the history that way.
-        if "account_manager_id" not in vals or (
-            self.env.su and self.env.context.get("insurance_assignment_history_done")
-        ):
+        if not any(fname in vals for fname in MANAGER_FIELDS):
             return super().write(vals)
-        previous = {partner.id: partner.account_manager_id.id for partner in self}
-        result = super().write(vals)
-        changed = self.filtered(lambda p: p.account_manager_id.id != previous[p.id])
-        if changed:
-            changed._insurance_open_assignments(previous)
+        partners = self
+        change = self.env.context.get(MANAGER_CHANGE_KEY)
+        receiving = self.env["res.users"]
+        if not isinstance(change, _ManagerChange):
+            # a write from outside the engine and the wizard: a manual change,
+            # checked unless the superuser makes it
+            change = _MANUAL_CHANGE
+            if not self.env.su:
+                partners = without_tracking_switches(self)
+                receiving = partners._insurance_check_manager_write(vals)
+        if not change.history or "account_manager_id" not in vals:
+            result = super(ResPartner, partners).write(vals)
+        else:
+            previous = {partner.id: partner.account_manager_id.id for partner in partners}
+            result = super(ResPartner, partners).write(vals)
+            changed = partners.filtered(lambda p: p.account_manager_id.id != previous[p.id])
+            if changed:
+                changed._insurance_open_assignments(previous, change)
+        partners._insurance_check_capacity(receiving)
         return result
 
-    def _insurance_open_assignments(self, previous_by_partner):
+    def _insurance_write_managers(
+        self, vals, origin, reason=None, rule_id=None, batch_id=None, history=True
+    ):
+        """Write ``vals`` (manager and backup, and other fields) as the server:
+        the assignment rules and the reassignment batches, which check rights,
+        targets and capacity themselves. ``origin``, ``reason``, ``rule_id``
+        and ``batch_id`` go into the history rows opened for the clients whose
+        manager changes (none when ``history`` is false: the caller keeps them)."""
+        change = _ManagerChange(origin, reason, rule_id, batch_id, history)
+        return self.with_context(**{MANAGER_CHANGE_KEY: change}).write(vals)
+
+    def _insurance_open_assignments(self, previous_by_partner, change):
         """Close the current history rows of ``self`` and open new ones for their
-        current managers (batch, origin, reason and rule from the context)."""
-        context = self.env.context
+        current managers, with the origin, reason, rule and batch of ``change``
+        (a :class:`_ManagerChange`)."""
         today = fields.Date.context_today(self)
         History = self.env["insurance.manager.assignment"].sudo()
-        History.search([("partner_id", "in", self.ids), ("state", "=", "current")]).write(
-            {"state": "ended", "date_to": today}
-        )
+        History.search([("partner_id", "in", self.ids), ("state", "=", "current")])._close(today)
         History.create(
             [
                 {
@@ -105,15 +189,183 @@ class ResPartner(models.Model):
                     "previous_user_id": previous_by_partner.get(partner.id) or False,
                     "previous_backup_id": partner.backup_manager_id.id,
                     "date_from": today,
-                    "origin": context.get("insurance_assignment_origin", "manual"),
-                    "reason": context.get("insurance_assignment_reason"),
-                    "rule_id": context.get("insurance_assignment_rule_id"),
-                    "batch_id": context.get("insurance_assignment_batch_id"),
+                    "origin": change.origin,
+                    "reason": change.reason,
+                    "rule_id": change.rule_id,
+                    "batch_id": change.batch_id,
                 }
                 for partner in self
                 if partner.account_manager_id
             ]
         )
+
+    # ------------------------------------------------------------
+    # Who may change managers
+    # ------------------------------------------------------------
+
+    @api.model
+    def _insurance_team_managers(self):
+        """The current user and the members of the sales teams they lead."""
+        members = (
+            self.env["crm.team.member"]
+            .sudo()
+            .search([("crm_team_id.user_id", "=", self.env.uid)])
+            .user_id
+        )
+        return self.env.user.with_env(self.env) | members.with_env(self.env)
+
+    def _insurance_check_manager_rights(self, users):
+        """Refuse unless the current user may give the clients of ``self`` the
+        managers or backups ``users``: administrators any client, team leads
+        their teams' clients and only to their teams' managers."""
+        user = self.env.user
+        if user.has_group(GROUP_INSURANCE_ADMIN):
+            return
+        if not user.has_group(GROUP_INSURANCE_TEAM_LEAD):
+            raise AccessError(
+                _(
+                    "Only team leads and administrators change the manager or the backup "
+                    "of a client. Hand your clients over with Reassign Clients."
+                )
+            )
+        self.check_access("write")
+        team = self._insurance_team_managers()
+        outside = self.filtered(lambda partner: partner.account_manager_id not in team)
+        if outside:
+            raise AccessError(
+                _(
+                    "You change the managers of your teams' clients only; ask an "
+                    "administrator for: %(clients)s",
+                    clients=", ".join(outside.mapped("display_name")),
+                )
+            )
+        strangers = users - team
+        if strangers:
+            raise AccessError(
+                _(
+                    "%(users)s: not in the teams you lead. Choose a manager of your teams, "
+                    "or ask an administrator.",
+                    users=", ".join(strangers.sudo().mapped("name")),
+                )
+            )
+
+    def _insurance_check_manager_targets(self, users, companies=None):
+        """Refuse ``users`` as managers or backups of the clients of ``self``
+        (or of new clients of ``companies``) unless each is an active internal
+        user of the Account Manager group who takes clients and works for the
+        client's company."""
+        invalid = users - users._insurance_filter_managers()
+        if invalid:
+            raise ValidationError(
+                _(
+                    "%(users)s cannot manage insurance clients: choose an active user of "
+                    "the Account Manager group who takes clients.",
+                    users=", ".join(invalid.sudo().mapped("name")),
+                )
+            )
+        companies = self.sudo().company_id if companies is None else companies.sudo()
+        for user in users.sudo():
+            foreign = companies - user.company_ids
+            if foreign:
+                raise ValidationError(
+                    _(
+                        "%(user)s does not work for %(company)s: choose a manager of the "
+                        "client's company.",
+                        user=user.name,
+                        company=foreign[0].name,
+                    )
+                )
+
+    def _insurance_check_manager_write(self, vals):
+        """Check a manual change of the managers of ``self`` before it is
+        written: rights, then targets. Locks the managers who receive clients
+        and returns them, for :meth:`_insurance_check_capacity` once written."""
+        Users = self.env["res.users"]
+        moving, chosen, receiving = self.browse(), Users, Users
+        for fname in MANAGER_FIELDS:
+            if fname not in vals:
+                continue
+            user = Users.browse(vals[fname] or ())
+            changed = self.filtered(lambda partner, fname=fname, user=user: partner[fname] != user)
+            if changed:
+                moving |= changed
+                chosen |= user
+                if fname == "account_manager_id":
+                    receiving |= user
+        if not moving:
+            return Users
+        moving._insurance_check_manager_rights(chosen)
+        moving._insurance_check_manager_targets(chosen)
+        self._insurance_lock_managers(receiving.ids)
+        return receiving
+
+    @api.model
+    def _insurance_check_manager_create(self, vals_list):
+        """Check the managers of new clients before they are created: an
+        account manager names only themselves as manager, and no backup; a team
+        lead managers of their teams; an administrator anyone who may manage
+        clients. Locks the managers and returns them (see
+        :meth:`_insurance_check_manager_write`)."""
+        user = self.env.user
+        Users = self.env["res.users"]
+        is_admin = user.has_group(GROUP_INSURANCE_ADMIN)
+        is_lead = user.has_group(GROUP_INSURANCE_TEAM_LEAD)
+        team = self._insurance_team_managers() if is_lead and not is_admin else Users
+        receiving = Users
+        for vals in vals_list:
+            manager = Users.browse(vals.get("account_manager_id") or ())
+            backup = Users.browse(vals.get("backup_manager_id") or ())
+            if not manager and not backup:
+                continue
+            if not is_admin:
+                if is_lead:
+                    allowed = team
+                elif user.has_group(GROUP_INSURANCE_AM) and not backup:
+                    allowed = user
+                else:
+                    raise AccessError(
+                        _(
+                            "An account manager creates the clients they manage themselves, "
+                            "without a backup; a team lead or an administrator chooses the "
+                            "other managers."
+                        )
+                    )
+                if (manager | backup) - allowed:
+                    raise AccessError(
+                        _(
+                            "%(users)s: you cannot make them the manager of a new client. "
+                            "Choose yourself or a manager of the teams you lead.",
+                            users=", ".join(((manager | backup) - allowed).sudo().mapped("name")),
+                        )
+                    )
+            self._insurance_check_manager_targets(
+                manager | backup, self.env["res.company"].browse(vals.get("company_id") or ())
+            )
+            if vals.get("is_insurance_client"):
+                receiving |= manager
+        self._insurance_lock_managers(receiving.ids)
+        return receiving
+
+    def _insurance_check_capacity(self, users):
+        """Refuse when one of ``users`` is above capacity with the clients this
+        transaction gave them. The caller locked them (see
+        :meth:`_insurance_lock_managers`) before it wrote: the loads read here
+        cannot miss a concurrent move."""
+        if not users:
+            return
+        loads = self._insurance_manager_loads(users.ids)
+        for user in users.sudo():
+            load = loads.get(user.id, 0.0)
+            if load > user.insurance_capacity:
+                raise UserError(
+                    _(
+                        "%(user)s would go above capacity (%(load)s of %(capacity)s units). "
+                        "Raise their capacity or move fewer clients.",
+                        user=user.name,
+                        load=load,
+                        capacity=user.insurance_capacity,
+                    )
+                )
 
     # ------------------------------------------------------------
     # Loads and assignment by rule
@@ -181,6 +433,7 @@ class ResPartner(models.Model):
                 domain_rule_ids=frozenset(
                     rule_id for rule_id, ids in matches.items() if partner.id in ids
                 ),
+                company_id=partner.company_id.id or None,
             )
         return needs
 
@@ -188,7 +441,7 @@ class ResPartner(models.Model):
     def _insurance_candidate_managers(self, users, day):
         """{user id: assignment.Manager} for ``users`` and their backups."""
         users |= users.insurance_backup_user_id
-        users = users.filtered("is_account_manager")
+        users = users._insurance_filter_managers()
         valid_lines = defaultdict(set)
         for qualification in (
             self.env["insurance.qualification"]
@@ -208,6 +461,7 @@ class ResPartner(models.Model):
                 langs=frozenset(user.insurance_lang_ids.mapped("code")),
                 present=not user._is_insurance_absent_on(day),
                 backup_id=user.insurance_backup_user_id.id or None,
+                company_ids=frozenset(user.with_context(active_test=False).company_ids.ids),
             )
             for user in users
         }
@@ -300,10 +554,11 @@ class ResPartner(models.Model):
                 chosen[user_id, rule_id].append(partner_id)
             else:
                 refused[reason].append(partner_id)
-        Partner = self.browse().with_context(insurance_assignment_origin="rule")
         for (user_id, rule_id), partner_ids in chosen.items():
-            Partner.browse(partner_ids).with_context(insurance_assignment_rule_id=rule_id).write(
-                {"account_manager_id": user_id, "insurance_unassigned_reason": False}
+            self.browse(partner_ids)._insurance_write_managers(
+                {"account_manager_id": user_id, "insurance_unassigned_reason": False},
+                origin="rule",
+                rule_id=rule_id,
             )
         for reason, partner_ids in refused.items():
             self.browse(partner_ids).write({"insurance_unassigned_reason": reason})
@@ -394,7 +649,7 @@ class ResPartner(models.Model):
         clients = self or self.search(
             [("is_insurance_client", "=", True), ("account_manager_id", "=", False)]
         )
-        assigned = clients.sudo()._assign_account_managers()
+        assigned = without_tracking_switches(clients).sudo()._assign_account_managers()
         left = len(clients.filtered(lambda p: not p.account_manager_id))
         return {
             "type": "ir.actions.client",

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .res_partner import GROUP_INSURANCE_AM
+
 CAPACITY_PARAM = "insurance_account_manager.default_capacity"
 # who manages which clients, and how many, is part of the client book
 GROUP_INSURANCE_AM = "insurance_account_manager.insurance_group_account_manager"
@@ -105,6 +107,25 @@ class ResUsers(models.Model):
         today = fields.Date.context_today(self)
         for user in self:
             user.is_insurance_absent = user._is_insurance_absent_on(today)
+
+    def _insurance_filter_managers(self):
+        """Those of ``self`` who may manage or back up insurance clients: active
+        internal users of the Account Manager group who take clients (a portal
+        user, a plain employee or a former colleague never does, however
+        flagged)."""
+        group_id = self.env["ir.model.data"]._xmlid_to_res_id(GROUP_INSURANCE_AM)
+        return (
+            self.sudo()
+            .filtered(
+                lambda user: (
+                    user.active
+                    and not user.share
+                    and user.is_account_manager
+                    and group_id in user.groups_id.ids
+                )
+            )
+            .with_env(self.env)
+        )
 
     def _is_insurance_absent_on(self, day):
         self.ensure_one()

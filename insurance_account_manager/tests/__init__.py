@@ -6,7 +6,9 @@ from . import test_i18n
 from . import test_multicompany
 from . import test_policy
 from . import test_reassign
+from . import test_reassign_concurrency
 from . import test_security_book
+from . import test_security_managers
 from . import test_security_read
 from . import test_service_claim
 from . import test_service_mail

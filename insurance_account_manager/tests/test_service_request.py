@@ -100,6 +100,7 @@ class TestServiceRequest(ServiceCommon):
             "mail.mail_activity_data_todo", summary="Call the client", user_id=self.user_am.id
         )
         # a reassignment through the wizard moves the open requests and their activities
+        self.user_am_other.is_account_manager = True  # the new manager takes clients
         wizard = self.env["insurance.client.reassign"].create(
             {
                 "reason": "Li Wei leaves",

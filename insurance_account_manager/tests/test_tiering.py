@@ -554,14 +554,15 @@ class TestTierAccess(TieringCommon):
         with self.assertRaisesRegex(UserError, "Lock the tier"):
             forged.write({"insurance_tier_id": self.tier_key.id})
         self.assertFalse(harbin.insurance_tier_history_ids)
-        forged.write(
-            {"account_manager_id": self.user_am_2.id, "backup_manager_id": self.user_am.id}
-        )
+        # nor a manager change: account managers hand clients over with the wizard
+        with self.assertRaises(AccessError):
+            forged.write(
+                {"account_manager_id": self.user_am_2.id, "backup_manager_id": self.user_am.id}
+            )
         current = self.client_harbin.insurance_assignment_ids.filtered(
             lambda row: row.state == "current"
         )
-        self.assertEqual(current.user_id, self.user_am_2)
-        self.assertEqual(current.previous_user_id, self.user_am)
+        self.assertEqual(current.user_id, self.user_am)
 
     @users("iam_am")
     def test_history_is_read_only_and_follows_the_client(self):

@@ -37,6 +37,8 @@ class ClientNeed:
     lang: str | None = None
     # assignment rules whose partner domain this client matches
     domain_rule_ids: frozenset = field(default_factory=frozenset)
+    # None: a client shared by every company
+    company_id: int | None = None
 
 
 @dataclass
@@ -54,6 +56,8 @@ class Manager:
     langs: frozenset = field(default_factory=frozenset)
     present: bool = True
     backup_id: int | None = None
+    # companies the manager works for; empty: any
+    company_ids: frozenset = field(default_factory=frozenset)
 
     def ratio(self):
         return self.load / self.capacity if self.capacity > 0 else float("inf")
@@ -90,6 +94,8 @@ def rule_applies(rule, need):
 
 def refusal(manager, need):
     """Why ``manager`` cannot take the client, or ``None`` when they can."""
+    if need.company_id and manager.company_ids and need.company_id not in manager.company_ids:
+        return NO_CANDIDATE  # the rule names no manager of the client's company
     if not need.line_ids <= manager.line_ids:
         return NOT_QUALIFIED
     if manager.country_ids and need.country_id not in manager.country_ids:

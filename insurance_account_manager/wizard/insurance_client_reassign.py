@@ -1,7 +1,7 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..models.res_partner_assignment import UNTIERED_WEIGHT
+from ..models.res_partner_assignment import UNTIERED_WEIGHT, without_tracking_switches
 
 DEFAULT_HANDOVER_DAYS = 30
 
@@ -106,14 +106,39 @@ class InsuranceClientReassign(models.TransientModel):
                     )
                 )
 
+    def _check_target(self, clients, target):
+        """The new manager must be able to manage ``clients`` (an active internal
+        account manager of their company); a team lead moves clients to the
+        managers of their teams only."""
+        clients._insurance_check_manager_targets(target)
+        user = self.env.user
+        if user.has_group("insurance_account_manager.insurance_group_admin"):
+            return
+        if user.has_group("insurance_account_manager.insurance_group_team_lead") and (
+            target not in self.env["res.partner"]._insurance_team_managers()
+        ):
+            raise AccessError(
+                _(
+                    "%(user)s is not in the teams you lead. Choose a manager of your teams, "
+                    "or ask an administrator.",
+                    user=target.sudo().name,
+                )
+            )
+
     def _plan(self, clients, preview=False):
         """[line values] for ``clients``: who goes where, with the new loads.
-        A ``preview`` leaves the round-robin rules' last manager as it is."""
+        A ``preview`` leaves the round-robin rules' last manager as it is and
+        locks nothing; otherwise the new managers' rows are locked before their
+        loads are read (as the assignment rules do), until the transaction ends."""
         if self.target_mode == "user":
             if not self.target_user_id:
                 raise UserError(_("Choose the new manager."))
             target = self.target_user_id
-            load = self.env["res.partner"]._insurance_manager_loads(target.ids).get(target.id, 0.0)
+            self._check_target(clients, target)
+            Partner = self.env["res.partner"]
+            if not preview:
+                Partner._insurance_lock_managers(target.ids)
+            load = Partner._insurance_manager_loads(target.ids).get(target.id, 0.0)
             values = []
             for partner in clients.sorted("id"):
                 weight = partner.insurance_tier_id.load_weight or UNTIERED_WEIGHT
@@ -226,7 +251,9 @@ class InsuranceClientReassign(models.TransientModel):
             )
         )
         if self.date_effective <= fields.Date.context_today(self):
-            batch._apply()
+            # applied as the server, but the chatter keeps the trace whatever
+            # the caller's context says
+            without_tracking_switches(batch.with_env(self.env)).sudo()._apply()
         return {
             "type": "ir.actions.act_window",
             "res_model": batch._name,
