@@ -514,7 +514,8 @@ class TestSecurityRead(InsuranceRpcCase):
             )
         self.assertTrue(self.client_harbin.is_insurance_client)
         self.assertFalse(self.insurer.is_insurance_client)
-        # an account manager creates a client, as from the Clients menu
+        # an account manager (who takes clients) creates a client, as from the Clients menu
+        self.user_am.is_account_manager = True
         new_id = self.rpc(
             self.user_am,
             "res.partner",
