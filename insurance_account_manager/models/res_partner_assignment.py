@@ -69,7 +69,8 @@ def without_tracking_switches(records):
     context = records.env.context
     if records.env.su or not any(context.get(key) for key in TRACKING_SWITCHES):
         return records
-    return records.with_context(
+    # a new context without those keys: keyword arguments can only add keys
+    return records.with_context(  # pylint: disable=context-overridden
         {key: value for key, value in context.items() if key not in TRACKING_SWITCHES}
     )
 

@@ -201,7 +201,7 @@ class TestServiceRenewal(ServiceCommon):
         rival = self.env["res.partner"].create({"name": "Ping An Harbin", "is_company": True})
         action = request.with_user(self.user_am).action_mark_lost()
         wizard_model = (
-            self.env[action["res_model"]].with_user(self.user_am).with_context(action["context"])
+            self.env[action["res_model"]].with_user(self.user_am).with_context(**action["context"])
         )
         with self.assertRaises(ValidationError):
             wizard_model.create({"lost_reason_id": competitor_reason.id})
