@@ -1,5 +1,7 @@
 from collections import defaultdict
 
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
@@ -350,7 +352,8 @@ class ResPartner(models.Model):
                     "activity_type_id": activity_type.id,
                     "user_id": leader.id,
                     "summary": _("No account manager"),
-                    "note": reasons.get(partner.insurance_unassigned_reason, ""),
+                    "note": Markup("<p>%s</p>")
+                    % reasons.get(partner.insurance_unassigned_reason, ""),
                 }
             )
         self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(

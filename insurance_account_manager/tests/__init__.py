@@ -5,6 +5,7 @@ from . import test_claim
 from . import test_multicompany
 from . import test_policy
 from . import test_reassign
+from . import test_security_input
 from . import test_service_claim
 from . import test_service_mail
 from . import test_service_performance
@@ -16,6 +17,7 @@ from . import test_tiering
 from . import test_tools_assignment
 from . import test_tools_service
 from . import test_tools_tiering
+from . import test_tools_validation
 from . import test_tracking
 from . import test_ui
 from . import test_ui_service
