@@ -1,3 +1,4 @@
+from . import insurance_input_mixin
 from . import insurance_client_rule_mixin
 from . import insurance_line
 from . import insurance_client_tier

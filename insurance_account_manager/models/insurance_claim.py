@@ -5,13 +5,16 @@ from odoo.exceptions import AccessError, ValidationError
 # draft or a cancelled one.
 CLAIMABLE_POLICY_STATES = ("active", "expired")
 
+from ..tools import validation
+
 
 class InsuranceClaim(models.Model):
     _name = "insurance.claim"
     _description = "Insurance Claim"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "insurance.input.mixin"]
     _order = "date_reported desc, id desc"
     _check_company_auto = True
+    _insurance_input_limits = {"name": validation.CODE}
 
     def _default_stage_id(self):
         return self.env["insurance.claim.stage"].search([], limit=1)

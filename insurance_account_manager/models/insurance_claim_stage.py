@@ -4,6 +4,7 @@ from odoo import fields, models
 class InsuranceClaimStage(models.Model):
     _name = "insurance.claim.stage"
     _description = "Claim Stage"
+    _inherit = ["insurance.input.mixin"]
     _order = "sequence, id"
 
     name = fields.Char(required=True, translate=True)

@@ -3,6 +3,8 @@ import ast
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import validation
+
 
 class InsuranceClientRuleMixin(models.AbstractModel):
     """An ordered rule about clients, as the tier and the assignment rules are:
@@ -16,7 +18,9 @@ class InsuranceClientRuleMixin(models.AbstractModel):
 
     _name = "insurance.client.rule.mixin"
     _description = "Ordered Client Rule"
+    _inherit = ["insurance.input.mixin"]
     _order = "sequence, id"
+    _insurance_input_limits = {"partner_domain": validation.DOMAIN}
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)

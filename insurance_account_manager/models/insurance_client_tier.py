@@ -1,11 +1,20 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import validation
+
 
 class InsuranceClientTier(models.Model):
     _name = "insurance.client.tier"
     _description = "Client Tier"
+    _inherit = ["insurance.input.mixin"]
     _order = "sequence, id"
+    _insurance_input_limits = {
+        "code": validation.CODE,
+        "load_weight": validation.POSITIVE_NUMBER,
+        "renewal_lead_days": validation.LEAD_DAYS,
+        "survey_interval_months": validation.SURVEY_MONTHS,
+    }
 
     name = fields.Char(required=True, translate=True)
     code = fields.Char(required=True, help="Technical code, e.g. key, general, retail.")

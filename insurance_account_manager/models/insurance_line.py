@@ -1,10 +1,14 @@
 from odoo import fields, models
 
+from ..tools import validation
+
 
 class InsuranceLine(models.Model):
     _name = "insurance.line"
     _description = "Line of Business"
+    _inherit = ["insurance.input.mixin"]
     _order = "sequence, name"
+    _insurance_input_limits = {"code": validation.CODE}
 
     name = fields.Char(required=True, translate=True)
     code = fields.Char(required=True, help="Short, unique code, e.g. MOTOR.")

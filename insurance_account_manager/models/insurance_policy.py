@@ -6,7 +6,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
-from ..tools import service
+from ..tools import service, validation
 
 # Policies switched to "expired" by one run of the scheduled action; the
 # cron re-triggers itself while more remain (ir.cron progress API).
@@ -18,10 +18,11 @@ RENEWAL_BATCH_SIZE = 500
 class InsurancePolicy(models.Model):
     _name = "insurance.policy"
     _description = "Insurance Policy"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "insurance.input.mixin"]
     _order = "date_end desc, id desc"
     _check_company_auto = True
     _rec_names_search = ["name", "partner_id.name"]
+    _insurance_input_limits = {"name": validation.CODE}
 
     # Identification
     name = fields.Char(

@@ -1,13 +1,16 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import validation
+
 
 class InsuranceQualification(models.Model):
     _name = "insurance.qualification"
     _description = "Account Manager Qualification"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "insurance.input.mixin"]
     _order = "date_expiry desc, id desc"
     _rec_name = "licence_number"
+    _insurance_input_limits = {"licence_number": validation.CODE}
 
     user_id = fields.Many2one(
         "res.users",

@@ -4,6 +4,7 @@ from odoo import fields, models
 class InsuranceServiceLostReason(models.Model):
     _name = "insurance.service.lost.reason"
     _description = "Lost Renewal Reason"
+    _inherit = ["insurance.input.mixin"]
     _order = "sequence, id"
 
     name = fields.Char(required=True, translate=True)

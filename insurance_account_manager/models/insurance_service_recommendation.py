@@ -2,6 +2,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import plaintext2html
 
+from ..tools import validation
+
 RECOMMENDATION_STATES = [
     ("proposed", "Proposed"),
     ("in_progress", "Follow-up Open"),
@@ -16,6 +18,7 @@ class InsuranceServiceRecommendation(models.Model):
 
     _name = "insurance.service.recommendation"
     _description = "Risk Survey Recommendation"
+    _inherit = ["insurance.input.mixin"]
     _order = "request_id, sequence, id"
     _check_company_auto = True
 
@@ -76,7 +79,9 @@ class InsuranceServiceRecommendation(models.Model):
                 raise UserError(_("No loss-prevention pipeline is configured."))
             vals_list.append(
                 {
-                    "name": _("Loss prevention: %(name)s", name=recommendation.name),
+                    "name": validation.shorten(
+                        _("Loss prevention: %(name)s", name=recommendation.name)
+                    ),
                     "type_id": followup_type.id,
                     "company_id": survey.company_id.id,
                     "partner_id": survey.partner_id.id,

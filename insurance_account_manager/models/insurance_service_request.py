@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import email_normalize
 from odoo.tools.sql import create_index
 
-from ..tools import service
+from ..tools import service, validation
 from .res_partner import GROUP_INSURANCE_AM
 
 PRIORITIES = [
@@ -29,10 +29,11 @@ class InsuranceServiceRequest(models.Model):
 
     _name = "insurance.service.request"
     _description = "Service Request"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "insurance.input.mixin"]
     _order = "priority desc, sla_deadline, id desc"
     _check_company_auto = True
     _primary_email = "email_from"
+    _insurance_input_limits = {"email_from": validation.LINE}
 
     def _default_type_id(self):
         type_id = self.env.context.get("default_type_id")
@@ -389,20 +390,31 @@ class InsuranceServiceRequest(models.Model):
 
     @api.model
     def message_new(self, msg_dict, custom_values=None):
-        """A request from an email: the sender's client (a client's own address
-        or one of its contacts') owns it; an unknown sender's request has no
-        client and goes to the pipeline's team lead."""
+        """A request from an email, in the company of the pipeline (alias) it
+        was sent to: the sender's client (a client's own address or one of its
+        contacts') owns it. The request of an unknown sender, or of a client of
+        another company, has no client and goes to the pipeline's team lead.
+        Never raises on what the sender wrote: the subject (the request's name)
+        and the sender are cut to their maximum length."""
         values = dict(custom_values or {})
-        email = email_normalize(msg_dict.get("email_from") or msg_dict.get("from") or "")
-        client = self._client_from_email(email)
+        sender = msg_dict.get("email_from") or msg_dict.get("from") or ""
+        email = email_normalize(sender)
         request_type = (
             self.env["insurance.service.type"].browse(values.get("type_id"))
             or self._default_type_id()
         )
-        values.setdefault("name", msg_dict.get("subject") or _("No Subject"))
-        values.setdefault("email_from", msg_dict.get("email_from") or msg_dict.get("from"))
+        client = self._client_from_email(email, request_type.company_id)
+        company = request_type.company_id or client.company_id or self.env.company
+        foreign = client.company_id and client.company_id != company
+        if foreign:
+            client = self.env["res.partner"]
+        values["name"] = validation.shorten(
+            values.get("name") or msg_dict.get("subject") or _("No Subject")
+        )
+        if len(sender) > validation.MAX_LINE_LENGTH:
+            sender = email or validation.shorten(sender, validation.MAX_LINE_LENGTH)
+        values["email_from"] = sender or False
         values["type_id"] = request_type.id
-        company = client.company_id or request_type.company_id or self.env.company
         values["company_id"] = company.id
         if client:
             values["partner_id"] = client.id
@@ -413,17 +425,24 @@ class InsuranceServiceRequest(models.Model):
                 values["handler_id"] = lead.id
         request = super(
             InsuranceServiceRequest, self.with_context(mail_create_nolog=True)
-        ).message_new(msg_dict, custom_values=values)
+        ).message_new(dict(msg_dict, email_from=sender), custom_values=values)
         if not client and request.handler_id:
             request.activity_schedule(
                 "mail.mail_activity_data_todo",
-                summary=_("Email from an unknown sender: find the client"),
+                summary=(
+                    _("Email from a client of another company: find the client")
+                    if foreign
+                    else _("Email from an unknown sender: find the client")
+                ),
                 user_id=request.handler_id.id,
             )
         return request
 
     @api.model
-    def _client_from_email(self, email):
+    def _client_from_email(self, email, company=None):
+        """The client whose address, or one of whose contacts' address, is
+        ``email``; with ``company``, a client of that company (or shared by all)
+        first."""
         if not email:
             return self.env["res.partner"]
         partners = (
@@ -432,4 +451,7 @@ class InsuranceServiceRequest(models.Model):
             .search([("email_normalized", "=", email)], order="is_insurance_client desc, id")
         )
         clients = partners.commercial_partner_id.filtered("is_insurance_client")
+        if company:
+            # sorted is stable: the order of the search within each group
+            clients = clients.sorted(lambda c: bool(c.company_id) and c.company_id != company)
         return clients[:1]

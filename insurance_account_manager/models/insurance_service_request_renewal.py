@@ -3,7 +3,7 @@ from collections import defaultdict
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..tools import service
+from ..tools import service, validation
 from .res_partner import GROUP_INSURANCE_ADMIN
 
 GROUP_INSURANCE_LEAD = "insurance_account_manager.insurance_group_team_lead"
@@ -19,6 +19,8 @@ class InsuranceServiceRequest(models.Model):
     term created when the renewal is won."""
 
     _inherit = "insurance.service.request"
+    # read-only, set from the policy, but written by hand too
+    _insurance_input_limits = {"previous_premium": validation.AMOUNT}
 
     # Renewal (set on renewal requests only)
     renewed_policy_id = fields.Many2one(

@@ -4,7 +4,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.tools import SQL
 
-from ..tools import service
+from ..tools import service, validation
 
 # Risk surveys opened per run of the survey scheduled action.
 SURVEY_BATCH_SIZE = 500
@@ -150,7 +150,9 @@ class InsuranceServiceRequest(models.Model):
             if types[company]:
                 vals_list.append(
                     {
-                        "name": _("Risk survey: %(client)s", client=client.name),
+                        "name": validation.shorten(
+                            _("Risk survey: %(client)s", client=client.name)
+                        ),
                         "type_id": types[company].id,
                         "company_id": company.id,
                         "partner_id": client.id,

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import validation
+
 # Fields that decide which requests an SLA rule applies to.
 SLA_MATCH_FIELDS = ("type_id", "tier_id", "sequence", "active")
 
@@ -11,7 +13,9 @@ class InsuranceServiceSla(models.Model):
 
     _name = "insurance.service.sla"
     _description = "Service Level Agreement"
+    _inherit = ["insurance.input.mixin"]
     _order = "type_id, sequence, id"
+    _insurance_input_limits = {"name": validation.LINE, "hours": validation.SLA_HOURS}
 
     name = fields.Char(compute="_compute_name", store=True, readonly=False)
     sequence = fields.Integer(default=10)

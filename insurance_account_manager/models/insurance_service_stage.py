@@ -10,6 +10,7 @@ STAGE_STATES = [
 class InsuranceServiceStage(models.Model):
     _name = "insurance.service.stage"
     _description = "Service Stage"
+    _inherit = ["insurance.input.mixin"]
     _order = "sequence, id"
 
     name = fields.Char(required=True, translate=True)

@@ -22,7 +22,7 @@ class InsuranceServiceType(models.Model):
 
     _name = "insurance.service.type"
     _description = "Service Type"
-    _inherit = ["mail.alias.mixin"]
+    _inherit = ["mail.alias.mixin", "insurance.input.mixin"]
     _order = "sequence, id"
     _check_company_auto = True
 

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools import tiering
+from ..tools import tiering, validation
 
 
 class InsuranceTierRule(models.Model):
@@ -18,6 +18,10 @@ class InsuranceTierRule(models.Model):
     _description = "Client Tier Rule"
     _inherit = ["insurance.client.rule.mixin"]
     _check_company_auto = True
+    _insurance_input_limits = {
+        "min_policies": validation.COUNT,
+        "max_loss_ratio": validation.POSITIVE_NUMBER,
+    }
 
     tier_id = fields.Many2one(
         "insurance.client.tier",

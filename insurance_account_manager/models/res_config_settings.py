@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from ..tools import validation
 from .insurance_service_request_renewal import DEFAULT_RISE_THRESHOLD, RISE_THRESHOLD_PARAM
 from .res_partner_assignment import AUTO_ASSIGNMENT_PARAM
 from .res_users import CAPACITY_PARAM
@@ -15,7 +16,21 @@ TIER_SETTING_FIELDS = {
 
 
 class ResConfigSettings(models.TransientModel):
-    _inherit = "res.config.settings"
+    _name = "res.config.settings"
+    _inherit = ["res.config.settings", "insurance.input.mixin"]
+    _insurance_input_limits = {
+        "insurance_tiering_interval_number": validation.INTERVAL_NUMBER,
+        **{
+            f"insurance_tier_weight_{code}": validation.POSITIVE_NUMBER
+            for code in SETTINGS_TIER_CODES
+        },
+        "insurance_default_capacity": validation.POSITIVE_NUMBER,
+        **{f"insurance_renewal_lead_{code}": validation.LEAD_DAYS for code in SETTINGS_TIER_CODES},
+        **{
+            f"insurance_survey_interval_{code}": validation.SURVEY_MONTHS
+            for code in SETTINGS_TIER_CODES
+        },
+    }
 
     # Tiering
     insurance_auto_tiering = fields.Boolean(

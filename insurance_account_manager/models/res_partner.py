@@ -2,6 +2,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.sql import column_exists, create_column
 
+from ..tools import validation
+
 # Groups shared by the client, tiering and assignment files of res.partner.
 # The insurance fields of a partner are the client book: users outside these
 # groups (plain employees, portal users) see partners as contacts only; a
@@ -17,7 +19,9 @@ class ResPartner(models.Model):
     The tiering engine is in res_partner_tiering.py, the assignment engine in
     res_partner_assignment.py."""
 
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["res.partner", "insurance.input.mixin"]
+    _insurance_input_limits = {"insurance_tier_lock_reason": validation.LINE}
 
     # Relationship
     is_insurance_client = fields.Boolean(
@@ -226,6 +230,15 @@ class ResPartner(models.Model):
                     "of clients or take a client out of it. Ask an administrator."
                 )
             )
+    def _insurance_input_limits_for(self, vals):
+        """A client's name is bounded as the book's names are (a contact that is
+        no client keeps Odoo's rules)."""
+        limits = super()._insurance_input_limits_for(vals)
+        if "name" in vals and (
+            vals.get("is_insurance_client") or self.sudo().filtered("is_insurance_client")
+        ):
+            limits = {**limits, "name": validation.NAME}
+        return limits
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_insurance_client(self):

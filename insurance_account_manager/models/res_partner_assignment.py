@@ -1,6 +1,8 @@
 from collections import defaultdict
 from dataclasses import dataclass
 
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
@@ -611,7 +613,8 @@ class ResPartner(models.Model):
                     "activity_type_id": activity_type.id,
                     "user_id": leader.id,
                     "summary": _("No account manager"),
-                    "note": reasons.get(partner.insurance_unassigned_reason, ""),
+                    "note": Markup("<p>%s</p>")
+                    % reasons.get(partner.insurance_unassigned_reason, ""),
                 }
             )
         self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(

@@ -2,6 +2,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -245,7 +246,9 @@ class ResPartner(models.Model):
                     "summary": self.env._(
                         "New %(tier)s: review the service plan", tier=key_tier.name
                     ),
-                    "note": self.env._(
+                    # an HTML field: the client's name is text, escaped by Markup's %
+                    "note": Markup("<p>%s</p>")
+                    % self.env._(
                         "%(client)s moved up to %(tier)s by the tier rules or by hand: "
                         "check its account plan, service levels and contacts.",
                         client=client.display_name,

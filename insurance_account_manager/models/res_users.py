@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import validation
 from .res_partner import GROUP_INSURANCE_AM
 
 CAPACITY_PARAM = "insurance_account_manager.default_capacity"
@@ -10,7 +11,9 @@ DEFAULT_CAPACITY = 100.0
 
 
 class ResUsers(models.Model):
-    _inherit = "res.users"
+    _name = "res.users"
+    _inherit = ["res.users", "insurance.input.mixin"]
+    _insurance_input_limits = {"insurance_capacity": validation.POSITIVE_NUMBER}
 
     def _default_insurance_capacity(self):
         value = self.env["ir.config_parameter"].sudo().get_param(CAPACITY_PARAM)

@@ -8,6 +8,7 @@ from . import test_policy
 from . import test_reassign
 from . import test_reassign_concurrency
 from . import test_security_book
+from . import test_security_input
 from . import test_security_managers
 from . import test_security_read
 from . import test_service_claim
@@ -21,6 +22,7 @@ from . import test_tiering
 from . import test_tools_assignment
 from . import test_tools_service
 from . import test_tools_tiering
+from . import test_tools_validation
 from . import test_tracking
 from . import test_ui
 from . import test_ui_service

@@ -2,6 +2,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..models.res_partner_assignment import UNTIERED_WEIGHT, without_tracking_switches
+from ..tools import validation
 
 DEFAULT_HANDOVER_DAYS = 30
 
@@ -12,6 +13,11 @@ class InsuranceClientReassign(models.TransientModel):
 
     _name = "insurance.client.reassign"
     _description = "Reassign Clients"
+    _inherit = ["insurance.input.mixin"]
+    _insurance_input_limits = {
+        "handover_days": validation.HANDOVER_DAYS,
+        "reason": validation.LINE,
+    }
 
     def _default_partner_ids(self):
         if self.env.context.get("active_model") == "res.partner":
