@@ -1,11 +1,11 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
+from ..tools import validation
+
 # A claim is filed on a policy in force or whose cover has ended, never on a
 # draft or a cancelled one.
 CLAIMABLE_POLICY_STATES = ("active", "expired")
-
-from ..tools import validation
 
 
 class InsuranceClaim(models.Model):

@@ -230,6 +230,7 @@ class ResPartner(models.Model):
                     "of clients or take a client out of it. Ask an administrator."
                 )
             )
+
     def _insurance_input_limits_for(self, vals):
         """A client's name is bounded as the book's names are (a contact that is
         no client keeps Odoo's rules)."""

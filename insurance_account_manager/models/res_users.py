@@ -5,8 +5,6 @@ from ..tools import validation
 from .res_partner import GROUP_INSURANCE_AM
 
 CAPACITY_PARAM = "insurance_account_manager.default_capacity"
-# who manages which clients, and how many, is part of the client book
-GROUP_INSURANCE_AM = "insurance_account_manager.insurance_group_account_manager"
 DEFAULT_CAPACITY = 100.0
 
 
