@@ -487,3 +487,12 @@ class TestSecurityInputMail(ServiceCommon):
         self.assertLessEqual(len(request.name), validation.MAX_NAME_LENGTH)
         self.assertTrue(request.name.startswith("Quote Quote"))
         self.assertTrue(request.name.endswith(validation.ELLIPSIS))
+        # a sender with a 2,000-character name: the address is kept
+        sender = f'"{"Very " * 400}Long" <long@nowhere.example.com>'
+        raw = RAW_EMAIL.format(
+            email_from=sender, to="underwriting@insurer.example.com", subject="Hi", msg_id="b3"
+        )
+        with mute_logger("odoo.addons.mail.models.mail_thread"):
+            self.env["mail.thread"].message_process(False, raw)
+        request = self.Request.search([("email_from", "=", "long@nowhere.example.com")])
+        self.assertEqual(len(request), 1)

@@ -23,7 +23,6 @@ from datetime import date, datetime
 from unittest.mock import patch
 
 from freezegun import freeze_time
-from psycopg2 import IntegrityError
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -283,8 +282,12 @@ class TestTierRules(TieringCommon):
 
     @mute_logger("odoo.sql_db")
     def test_negative_criteria_refused(self):
+        # a ValidationError naming the criterion, before the CHECK constraint
         for criterion in ("min_premium", "min_policies", "max_loss_ratio"):
-            with self.assertRaises(IntegrityError):
+            with (
+                self.subTest(criterion=criterion),
+                self.assertRaisesRegex(ValidationError, "cannot be negative"),
+            ):
                 self.Rule.create({"name": "Bad", "tier_id": self.tier_key.id, criterion: -1})
                 self.env.flush_all()
 
