@@ -21,7 +21,6 @@ class InsuranceClientTier(models.Model):
     sequence = fields.Integer(default=10, help="Lower sequence: more important tier.")
     color = fields.Integer()
     load_weight = fields.Float(
-        string="Load Weight",
         default=1.0,
         help="Capacity units one client of this tier uses in its account manager's book.",
     )

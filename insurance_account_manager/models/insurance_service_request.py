@@ -79,7 +79,7 @@ class InsuranceServiceRequest(models.Model):
     )
     color = fields.Integer()
     description = fields.Html()
-    email_from = fields.Char(string="Email From", help="Sender of the email that opened it.")
+    email_from = fields.Char(help="Sender of the email that opened it.")
     # Client and accountability
     partner_id = fields.Many2one(
         "res.partner",
