@@ -2,7 +2,6 @@
 registry, and bulk SQL (COPY) helpers."""
 
 import argparse
-import io
 import json
 import os
 import subprocess
@@ -70,9 +69,13 @@ def parse_args(doc, add_arguments):
     args, odoo_args = parser.parse_known_args()
     if not any(arg.startswith("--log-level") for arg in odoo_args):
         odoo_args = ["--log-level=warn", *odoo_args]
+    import warnings
+
     import odoo
 
     odoo.tools.config.parse_config(odoo_args)
+    # Odoo 18 itself still calls werkzeug APIs deprecated since 2.3
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
     if not odoo.tools.config["db_name"]:
         parser.error("name the database with -d")
     return args, odoo_args
@@ -143,9 +146,14 @@ def odoo_install(dbname, modules, logfile=None):
     if logfile:
         with open(logfile, "a", encoding="utf-8") as log:
             log.write(result.stderr)
-    errors = [line for line in result.stderr.splitlines() if " ERROR " in line or "CRITICAL" in line]
+    errors = [
+        line for line in result.stderr.splitlines() if " ERROR " in line or "CRITICAL" in line
+    ]
     if result.returncode or errors:
-        sys.exit(f"installing {modules} on {dbname} failed:\n" + "\n".join(result.stderr.splitlines()[-30:]))
+        sys.exit(
+            f"installing {modules} on {dbname} failed:\n"
+            + "\n".join(result.stderr.splitlines()[-30:])
+        )
     return seconds
 
 
@@ -162,7 +170,8 @@ def reserve_ids(cr, table, count):
     """``count`` new ids of ``table`` from its sequence, in one statement each way."""
     if not count:
         return []
-    cr.execute(f"SELECT nextval('{table}_id_seq')")  # noqa: S608 - table names are ours
+    # pylint: disable-next=sql-injection - table names are the scripts' own
+    cr.execute(f"SELECT nextval('{table}_id_seq')")  # noqa: S608
     start = cr.fetchone()[0]
     cr.execute(f"SELECT setval('{table}_id_seq', %s)", [start + count - 1])  # noqa: S608
     return list(range(start, start + count))
@@ -192,17 +201,36 @@ def _copy_text(value):
     )
 
 
-def copy_rows(cr, table, columns, rows, chunk=50000):
+class _Lines:
+    """A file that COPY reads, made of ``lines`` as they come (one COPY
+    statement for all rows, without the whole text in memory)."""
+
+    def __init__(self, lines):
+        self._lines = iter(lines)
+        self._buffer = ""
+
+    def _read(self, size=-1):
+        while size < 0 or len(self._buffer) < size:
+            line = next(self._lines, None)
+            if line is None:
+                break
+            self._buffer += line
+        if size < 0:
+            size = len(self._buffer)
+        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+    read = _read  # what COPY calls
+
+
+def copy_rows(cr, table, columns, rows):
     """Insert ``rows`` (sequences of values in the order of ``columns``) with
-    COPY, ``chunk`` rows per statement."""
-    head = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    for start in range(0, len(rows), chunk):
-        buffer = io.StringIO()
-        for row in rows[start : start + chunk]:
-            buffer.write("\t".join(map(_copy_text, row)))
-            buffer.write("\n")
-        buffer.seek(0)
-        cr._obj.copy_expert(head, buffer)  # pylint: disable=protected-access
+    one COPY statement (rows may refer to each other: the foreign keys are
+    checked at its end)."""
+    lines = ("\t".join(map(_copy_text, row)) + "\n" for row in rows)
+    cr._obj.copy_expert(  # pylint: disable=protected-access
+        f"COPY {table} ({', '.join(columns)}) FROM STDIN", _Lines(lines), size=1 << 16
+    )
 
 
 def table_row(cr, table, record_id):
