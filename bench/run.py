@@ -1,0 +1,810 @@
+"""Run every benchmark on a generated book, each against a baseline measured
+in the same run, and print a table and write a JSON file.
+
+    scripts/bench.sh run.py -d iam_bench_small [--only a,b,c,d,e] [--json out.json]
+
+The database is one bench/generate.py filled (its preset is read from it).
+
+a  assignment: the scheduled action res.partner._cron_assign_account_managers
+   (automatic assignment on; tracking, followers and manager history on), batch
+   after batch, on the unassigned clients; vs Odoo CRM's
+   crm.team._action_assign_leads on as many unassigned leads, to the same
+   managers as salespersons of the same sales teams.
+b  tier recompute: the scheduled action _cron_recompute_insurance_tiers over
+   the whole book (and the first clients of it for --tier-sizes): a first run
+   (no client has a tier) and a run where nothing changed; vs one SQL GROUP BY
+   of the active premium per client.
+c  renewals: insurance.policy._cron_generate_renewals batch after batch; vs
+   creating as many crm.lead (opportunities of the same clients and managers).
+d  views as an account manager with the book closest to 500 clients: the web
+   client's calls for the Clients list (web_search_read), a client's form
+   (web_read), the My Pipeline kanban of requests (web_read_group, progress
+   bar, web_search_read per column) and the policy pivot (read_group); vs the
+   same views of crm.lead for the same user as salesperson (My Pipeline).
+e  install: insurance_account_manager on a database of ``install_partners``
+   partners with crm, vs installing crm alone on the same database (own
+   databases, <db>_install, dropped afterwards).
+
+How commits are measured: every benchmark works in one transaction that is
+rolled back at the end, so the book stays as generated and every run and
+rerun works on the same data. Where the real code commits (the scheduler
+after each batch of a scheduled action, CRM's assignment after every 100
+leads), ``cr.commit`` is replaced for the run by what ``Cursor.commit`` does
+before and after the SQL COMMIT: ``Cursor.flush()`` (the ORM flush and the
+precommit hooks, which write the tracking values and the followers) and
+``Cursor.clear()`` (a new transaction starts with empty caches). So the
+commit-time work is inside every measurement; the SQL COMMIT itself (a WAL
+flush, milliseconds) is not. Query counts are the cursor's ``sql_log_count``.
+"""
+
+# cr.commit() is the measured commit-time work (see transaction()), or the
+# set-up of the install benchmark's own database.
+# pylint: disable=invalid-commit
+import json
+import os
+import platform
+import random
+import sys
+import time
+from contextlib import contextmanager, suppress
+from datetime import datetime
+from xml.etree import ElementTree
+
+from _common import (
+    PARAM_BOOK,
+    PARAM_PRESET,
+    PRESETS,
+    clone_rows,
+    dropdb,
+    odoo_install,
+    parse_args,
+    registry,
+    reserve_ids,
+    table_row,
+)
+
+ADDON = "insurance_account_manager"
+ALL = "abcde"
+VIEW_CONTEXT = {"lang": "en_US", "tz": "Asia/Shanghai", "bin_size": True}
+TARGETS = {
+    "a": "<= 0.1x CRM per record; queries per batch constant",
+    "b.first": "cost per 1,000 flat from 20k to 100k",
+    "b.same": "touches no row; <= 20x the SQL",
+    "c": "<= 2 s per 1,000",
+    "d": "<= 1.2x CRM, no more queries",
+    "e": "< 60 s",
+}
+
+
+def add_arguments(parser):
+    parser.add_argument(
+        "--only", default=ALL, help="benchmarks to run, e.g. a,b (default: all of abcde)"
+    )
+    parser.add_argument("--json", default=None, help="write the results to this file")
+    parser.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default=None,
+        help="limits to use (default: the preset the database was generated with)",
+    )
+
+
+# ------------------------------------------------------------
+# Measuring
+# ------------------------------------------------------------
+
+
+def _commit_work(cr):
+    """What Cursor.commit runs around the SQL COMMIT, without it."""
+    cr.flush()  # ORM flush + precommit hooks (tracking values, followers)
+    cr.clear()  # new transaction: empty caches, no pending precommit
+    cr.prerollback.clear()
+    cr.postrollback.clear()
+    cr.postcommit.clear()
+
+
+@contextmanager
+def transaction(reg):
+    """A cursor whose ``commit`` does the commit-time work without
+    committing, rolled back at the end (see the module docstring)."""
+    with reg.cursor() as cr:
+        cr.commit = lambda: _commit_work(cr)
+        try:
+            yield cr
+        finally:
+            del cr.commit
+            cr.rollback()
+
+
+def timed(cr, function):
+    """(seconds, queries, result) of ``function()`` followed by a commit."""
+    queries = cr.sql_log_count
+    start = time.perf_counter()
+    result = function()
+    cr.commit()
+    return time.perf_counter() - start, cr.sql_log_count - queries, result
+
+
+def row(
+    key,
+    what,
+    records,
+    seconds,
+    queries,
+    base_what,
+    base_records,
+    base_seconds,
+    base_queries,
+    per_record=True,
+    **details,
+):
+    """One result: measured, baseline, their ratio (per record when
+    ``per_record``) and the figures per 1,000 records."""
+    per = (lambda value, count: 1000 * value / count if count else None) if per_record else None
+    ratio = None
+    if seconds and base_seconds:
+        ratio = (
+            (seconds / records) / (base_seconds / base_records)
+            if per_record
+            else seconds / base_seconds
+        )
+    return {
+        "id": key,
+        "what": what,
+        "records": records,
+        "seconds": seconds,
+        "queries": queries,
+        "baseline": {
+            "what": base_what,
+            "records": base_records,
+            "seconds": base_seconds,
+            "queries": base_queries,
+        },
+        "ratio": ratio,
+        "per_1000": {
+            "seconds": per(seconds, records),
+            "queries": per(queries, records) if queries is not None else None,
+            "baseline_seconds": per(base_seconds, base_records),
+            "baseline_queries": per(base_queries, base_records)
+            if base_queries is not None
+            else None,
+        }
+        if per
+        else None,
+        "target": TARGETS.get(key) or TARGETS.get(key.split(".")[0]),
+        "details": details,
+    }
+
+
+def superuser_env(cr, context=None):
+    from odoo import SUPERUSER_ID, api
+
+    return api.Environment(cr, SUPERUSER_ID, dict(context or {}))
+
+
+# ------------------------------------------------------------
+# a. Assignment
+# ------------------------------------------------------------
+
+
+def bench_assignment(reg, limits):
+    from odoo import fields
+
+    from odoo.addons.insurance_account_manager.models.res_partner_assignment import (
+        AUTO_ASSIGNMENT_PARAM,
+    )
+
+    with transaction(reg) as cr:
+        env = superuser_env(cr)
+        env["ir.config_parameter"].set_param(AUTO_ASSIGNMENT_PARAM, "True")
+        Partner = env["res.partner"]
+        today = fields.Date.context_today(Partner)
+        todo = [
+            ("is_insurance_client", "=", True),
+            ("account_manager_id", "=", False),
+            "|",
+            ("insurance_assignment_checked_on", "=", False),
+            ("insurance_assignment_checked_on", "<", today),
+        ]
+        unassigned = [("is_insurance_client", "=", True), ("account_manager_id", "=", False)]
+        total = Partner.search_count(todo)
+        wanted = min(total, limits["assign_limit"] or total)
+        before_unassigned = Partner.search_count(unassigned)
+        cr.commit()
+        batches, done = [], 0
+        while done < wanted:
+            left = Partner.search_count(todo)
+            cr.commit()
+            seconds, queries, _result = timed(cr, Partner._cron_assign_account_managers)
+            processed = left - Partner.search_count(todo)
+            if not processed:
+                break
+            done += processed
+            batches.append({"clients": processed, "seconds": seconds, "queries": queries})
+        assigned = before_unassigned - Partner.search_count(unassigned)
+        seconds = sum(b["seconds"] for b in batches)
+        queries = sum(b["queries"] for b in batches)
+    with transaction(reg) as cr:
+        env = superuser_env(cr)
+        Lead = env["crm.lead"]
+        waiting = Lead.search([("team_id", "=", False), ("user_id", "=", False)], order="id")
+        if len(waiting) > done:  # as many leads as clients
+            cr.execute(
+                "UPDATE crm_lead SET active = FALSE WHERE id = ANY(%s)", [waiting[done:].ids]
+            )
+        teams = env["crm.team"].search([("crm_team_member_ids", "!=", False)])
+        random.seed(20261125)  # CRM picks a team for each lead at random
+        cr.commit()
+        base_seconds, base_queries, (_teams_data, members_data) = timed(
+            cr, lambda: teams._action_assign_leads(force_quota=True, creation_delta_days=0)
+        )
+        leads_assigned = sum(len(data["assigned"]) for data in members_data.values())
+    return [
+        row(
+            "a",
+            "assignment cron, unassigned clients to managers",
+            done,
+            seconds,
+            queries,
+            "crm.team._action_assign_leads",
+            min(done, len(waiting)),
+            base_seconds,
+            base_queries,
+            assigned=assigned,
+            batches=len(batches),
+            queries_per_batch=[b["queries"] for b in batches],
+            seconds_per_batch=[round(b["seconds"], 3) for b in batches],
+            queries_per_client=queries / done if done else None,
+            baseline_leads_assigned=leads_assigned,
+            baseline_queries_per_lead=base_queries / max(1, min(done, len(waiting))),
+        )
+    ]
+
+
+# ------------------------------------------------------------
+# b. Tier recompute
+# ------------------------------------------------------------
+
+
+def _tier_run(cr, Partner, domain):
+    """The tier cron until no client is left; per-batch (clients, s, q)."""
+    batches = []
+    while True:
+        left = Partner.search_count(domain)
+        if not left:
+            return batches
+        cr.commit()
+        seconds, queries, _result = timed(cr, Partner._cron_recompute_insurance_tiers)
+        batches.append((left - Partner.search_count(domain), seconds, queries))
+
+
+def _rows_written(cr):
+    """{table: rows inserted, updated or deleted so far by this transaction}."""
+    cr.execute(
+        "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables"
+        " WHERE n_tup_ins + n_tup_upd + n_tup_del > 0"
+    )
+    return dict(cr.fetchall())
+
+
+def bench_tiers(reg, limits):
+    from odoo import fields
+
+    rows = []
+    for size in limits["tier_sizes"] or (None,):
+        with transaction(reg) as cr:
+            env = superuser_env(cr)
+            Partner = env["res.partner"]
+            today = fields.Date.context_today(Partner)
+            ids = Partner.search([("is_insurance_client", "=", True)], order="id", limit=size).ids
+            domain = Partner._insurance_tier_todo_domain(today)  # pylint: disable=protected-access
+            # first run: the clients of the size have no tier yet, the others
+            # were checked today
+            env.flush_all()
+            cr.execute(
+                "UPDATE res_partner SET insurance_tier_checked_on ="
+                " CASE WHEN id = ANY(%(ids)s) THEN NULL ELSE %(today)s END,"
+                " insurance_tier_id = CASE WHEN id = ANY(%(ids)s) THEN NULL"
+                " ELSE insurance_tier_id END WHERE is_insurance_client",
+                {"ids": ids, "today": today},
+            )
+            env.invalidate_all()
+            first = _tier_run(cr, Partner, domain)
+            cr.execute(
+                "UPDATE res_partner SET insurance_tier_checked_on = NULL WHERE id = ANY(%s)", [ids]
+            )
+            env.invalidate_all()
+            written = _rows_written(cr)
+            same = _tier_run(cr, Partner, domain)
+            written = {
+                table: count - written.get(table, 0)
+                for table, count in _rows_written(cr).items()
+                if count != written.get(table, 0)
+            }
+            # baseline: one GROUP BY of the active premium per client
+            query = (
+                "SELECT partner_id, sum(premium) FROM insurance_policy"
+                " WHERE state = 'active' AND active AND partner_id <= %s GROUP BY partner_id"
+            )
+            base = []
+            for _attempt in range(3):
+                start = time.perf_counter()
+                cr.execute(query, [max(ids)])
+                cr.fetchall()
+                base.append(time.perf_counter() - start)
+            base_seconds = min(base)
+        label = f"{len(ids) // 1000}k" if len(ids) >= 1000 else str(len(ids))
+        for key, what, batches, extra in (
+            ("b.first", f"tier cron, first tiers, {label} clients", first, {}),
+            (
+                "b.same",
+                f"tier cron, nothing changed, {label} clients",
+                same,
+                {"rows_written": sum(written.values()), "rows_written_by_table": written},
+            ),
+        ):
+            clients = sum(b[0] for b in batches)
+            seconds = sum(b[1] for b in batches)
+            tenth = max(1, len(batches) // 10)
+            head, tail = batches[:tenth], batches[-tenth:]
+            rows.append(
+                row(
+                    key,
+                    what,
+                    clients,
+                    seconds,
+                    sum(b[2] for b in batches),
+                    "SQL GROUP BY premium per client",
+                    len(ids),
+                    base_seconds,
+                    1,
+                    book=len(ids),
+                    batches=len(batches),
+                    queries_per_batch=sorted({b[2] for b in batches}),
+                    first_tenth_s_per_1000=1000
+                    * sum(b[1] for b in head)
+                    / max(1, sum(b[0] for b in head)),
+                    last_tenth_s_per_1000=1000
+                    * sum(b[1] for b in tail)
+                    / max(1, sum(b[0] for b in tail)),
+                    **extra,
+                )
+            )
+    return rows
+
+
+# ------------------------------------------------------------
+# c. Renewals
+# ------------------------------------------------------------
+
+
+def bench_renewals(reg, limits):
+    from odoo import fields
+
+    with transaction(reg) as cr:
+        env = superuser_env(cr)
+        Policy = env["insurance.policy"].with_context(active_test=False)
+        domain = Policy._renewal_due_domain(fields.Date.context_today(Policy))  # pylint: disable=protected-access
+        due = Policy.search_count(domain)
+        wanted = min(due, limits["renewal_limit"] or due)
+        cr.commit()
+        batches, renewed = [], Policy.browse()
+        while len(renewed) < wanted:
+            seconds, queries, locked = timed(cr, env["insurance.policy"]._cron_generate_renewals)
+            if not locked:
+                break
+            renewed |= locked
+            batches.append((len(locked), seconds, queries))
+        done = sum(b[0] for b in batches)
+        pairs = [
+            (policy.partner_id.id, policy.partner_id.account_manager_id.id) for policy in renewed
+        ]
+    with transaction(reg) as cr:
+        env = superuser_env(cr)
+        teams = {
+            member.user_id.id: member.crm_team_id.id for member in env["crm.team.member"].search([])
+        }
+        Lead = env["crm.lead"]
+        cr.commit()
+        base_seconds = base_queries = 0
+        for start in range(0, len(pairs), 500):
+            vals = [
+                {
+                    "name": f"Renewal opportunity {start + n}",
+                    "type": "opportunity",
+                    "partner_id": partner_id,
+                    "user_id": user_id or False,
+                    "team_id": teams.get(user_id, False),
+                    "expected_revenue": 10000,
+                }
+                for n, (partner_id, user_id) in enumerate(pairs[start : start + 500])
+            ]
+            seconds, queries, _leads = timed(cr, lambda vals=vals: Lead.create(vals))
+            base_seconds += seconds
+            base_queries += queries
+    return [
+        row(
+            "c",
+            "renewal cron, renewal requests",
+            done,
+            sum(b[1] for b in batches),
+            sum(b[2] for b in batches),
+            "crm.lead create, same clients and managers",
+            len(pairs),
+            base_seconds,
+            base_queries,
+            due=due,
+            batches=len(batches),
+            queries_per_batch=[b[2] for b in batches],
+        )
+    ]
+
+
+# ------------------------------------------------------------
+# d. Views
+# ------------------------------------------------------------
+
+
+def spec_from_arch(arch, fields):
+    """The specification the web client sends for a view: every field of the
+    arch, many2one with its display name, x2many with the fields of their
+    sub-view (or their display name)."""
+
+    def spec_of(node, fields_info):
+        spec = {"display_name": {}} if "display_name" in fields_info else {}
+        for child in node.iter("field"):
+            if child is node:
+                continue
+            name = child.get("name")
+            info = fields_info.get(name)
+            if not info or name in spec and spec[name]:
+                continue
+            if info["type"] in ("many2one", "reference", "many2one_reference"):
+                spec[name] = {"fields": {"display_name": {}}} if info["type"] == "many2one" else {}
+            elif info["type"] in ("one2many", "many2many"):
+                sub = [n for n in child.iter("field") if n is not child]
+                if sub:
+                    subfields = {n.get("name"): {} for n in sub}
+                    spec[name] = {"fields": subfields, "limit": 40}
+                else:
+                    spec[name] = {"fields": {"display_name": {}}}
+            else:
+                spec[name] = {}
+        return spec
+
+    root = ElementTree.fromstring(arch)
+    # fields of x2many sub-views belong to their parent field
+    for parent in list(root.iter("field")):
+        for child in list(parent):
+            if child.tag not in ("field",):
+                for sub in child.iter("field"):
+                    sub.set("__sub", "1")
+    top = ElementTree.Element("view")
+    for node in root.iter("field"):
+        if not node.get("__sub"):
+            top.append(node)
+    return spec_of(top, fields)
+
+
+def _view(env, model, xmlid, view_type):
+    view = env.ref(xmlid)
+    result = env[model].get_views([(view.id, view_type), (False, "search")], {"toolbar": True})
+    fields = result["models"][model]["fields"]
+    return spec_from_arch(result["views"][view_type]["arch"], fields)
+
+
+def _best_of(env, cr, function, repeat=3):
+    """Warm once (registry caches, as in a running server), then the fastest
+    of ``repeat`` calls, each on empty record caches as a new request."""
+    function()
+    best = None
+    for _attempt in range(repeat):
+        env.invalidate_all()
+        queries = cr.sql_log_count
+        start = time.perf_counter()
+        result = function()
+        seconds = time.perf_counter() - start
+        queries = cr.sql_log_count - queries
+        if best is None or seconds < best[0]:
+            best = (seconds, queries, result)
+    return best
+
+
+def bench_views(reg, limits):
+    from odoo import api
+
+    with transaction(reg) as cr:
+        env = superuser_env(cr)
+        counts = env["res.partner"]._read_group(
+            [("is_insurance_client", "=", True), ("account_manager_id", "!=", False)],
+            ["account_manager_id"],
+            ["__count"],
+        )
+        user, clients = min(counts, key=lambda pair: abs(pair[1] - 500))
+        context = {
+            **VIEW_CONTEXT,
+            "uid": user.id,
+            "allowed_company_ids": user.company_id.ids,
+        }
+        uenv = api.Environment(cr, user.id, context)
+        Partner, Request, Policy, Lead = (
+            uenv["res.partner"],
+            uenv["insurance.service.request"],
+            uenv["insurance.policy"],
+            uenv["crm.lead"],
+        )
+        opportunities = [("type", "=", "opportunity"), ("user_id", "=", user.id)]
+        leads = Lead.search_count(opportunities)
+        list_spec = _view(
+            uenv, "res.partner", f"{ADDON}.res_partner_view_list_insurance_client", "list"
+        )
+        form_spec = _view(uenv, "res.partner", "base.view_partner_form", "form")
+        kanban_spec = _view(
+            uenv,
+            "insurance.service.request",
+            f"{ADDON}.insurance_service_request_view_kanban",
+            "kanban",
+        )
+        lead_list_spec = _view(uenv, "crm.lead", "crm.crm_case_tree_view_oppor", "list")
+        lead_form_spec = _view(uenv, "crm.lead", "crm.crm_lead_view_form", "form")
+        lead_kanban_spec = _view(uenv, "crm.lead", "crm.crm_case_kanban_view_leads", "kanban")
+        client_domain = [("is_insurance_client", "=", True)]
+        first_client = Partner.search(client_domain, limit=1)
+        first_lead = Lead.search(opportunities, limit=1)
+        pipeline = [("user_id", "=", user.id), ("stage_state", "=", "open")]
+        in_force = [("state", "=", "active")]
+
+        def kanban(Model, domain, spec, progress_field, colors):
+            groups = Model.web_read_group(domain, ["stage_id"], ["stage_id"], lazy=True)
+            Model.read_progress_bar(domain, "stage_id", {"field": progress_field, "colors": colors})
+            for group in groups["groups"]:
+                if not group.get("__fold"):
+                    Model.web_search_read(group["__domain"], spec, limit=40, count_limit=10001)
+            return groups
+
+        def pivot(Model, domain, measure, row_groupby, col_groupby):
+            for groupby in ([], [row_groupby], [col_groupby], [row_groupby, col_groupby]):
+                Model.read_group(domain, [measure, "__count"], groupby, lazy=False)
+
+        cases = [
+            (
+                "d.list",
+                "Clients list (web_search_read, 80 rows)",
+                lambda: Partner.web_search_read(
+                    client_domain, list_spec, limit=80, count_limit=10001
+                ),
+                "crm.lead My Pipeline list",
+                lambda: Lead.web_search_read(
+                    opportunities, lead_list_spec, limit=80, count_limit=10001
+                ),
+            ),
+            (
+                "d.form",
+                "client form (web_read)",
+                lambda: Partner.browse(first_client.ids).web_read(form_spec),
+                "crm.lead form",
+                lambda: Lead.browse(first_lead.ids).web_read(lead_form_spec),
+            ),
+            (
+                "d.kanban",
+                "My Pipeline request kanban (web_read_group + columns)",
+                lambda: kanban(
+                    Request,
+                    pipeline,
+                    kanban_spec,
+                    "sla_state",
+                    {"on_track": "success", "at_risk": "warning", "breached": "danger"},
+                ),
+                "crm.lead My Pipeline kanban",
+                lambda: kanban(
+                    Lead,
+                    opportunities,
+                    lead_kanban_spec,
+                    "activity_state",
+                    {"planned": "success", "today": "warning", "overdue": "danger"},
+                ),
+            ),
+            (
+                "d.pivot",
+                "policy pivot, in force (read_group)",
+                lambda: pivot(Policy, in_force, "premium:sum", "account_manager_id", "line_id"),
+                "crm.lead pivot",
+                lambda: pivot(
+                    Lead, opportunities, "expected_revenue:sum", "create_date:month", "stage_id"
+                ),
+            ),
+        ]
+        rows = []
+        for key, what, call, base_what, base_call in cases:
+            seconds, queries, _result = _best_of(uenv, cr, call)
+            base_seconds, base_queries, _result = _best_of(uenv, cr, base_call)
+            rows.append(
+                row(
+                    key,
+                    what,
+                    clients,
+                    seconds,
+                    queries,
+                    base_what,
+                    leads,
+                    base_seconds,
+                    base_queries,
+                    per_record=False,
+                    user=user.login,
+                )
+            )
+    return rows
+
+
+# ------------------------------------------------------------
+# e. Install
+# ------------------------------------------------------------
+
+
+def bench_install(reg, limits, dbname):
+    from odoo import SUPERUSER_ID, api
+
+    target = f"{dbname}_install"
+    count = limits["install_partners"]
+    dropdb(target)
+    odoo_install(target, "base")
+    install_reg = registry(target)
+    with install_reg.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        proto = env["res.partner"].create(
+            {"name": "Prototype", "email": "p@example.com", "is_company": True}
+        )
+        env.flush_all()
+        prototype = table_row(cr, "res_partner", proto.id)
+        proto.unlink()
+        clone_rows(
+            cr,
+            "res_partner",
+            prototype,
+            [
+                {
+                    "id": new_id,
+                    "commercial_partner_id": new_id,
+                    "name": f"Partner {n}",
+                    "complete_name": f"Partner {n}",
+                    "commercial_company_name": f"Partner {n}",
+                    "email": f"partner{n}@example.com",
+                    "email_normalized": f"partner{n}@example.com",
+                }
+                for n, new_id in enumerate(reserve_ids(cr, "res_partner", count))
+            ],
+        )
+        cr.commit()
+    from odoo.modules.registry import Registry
+    from odoo.sql_db import close_db
+
+    Registry.delete(target)
+    close_db(target)
+    crm_seconds = odoo_install(target, "crm")
+    addon_seconds = odoo_install(target, ADDON)
+    dropdb(target)
+    return [
+        row(
+            "e",
+            f"install {ADDON} ({count} partners)",
+            count,
+            addon_seconds,
+            None,
+            "install crm alone, same database",
+            count,
+            crm_seconds,
+            None,
+            per_record=False,
+        )
+    ]
+
+
+# ------------------------------------------------------------
+# Report
+# ------------------------------------------------------------
+
+
+def machine_info(reg):
+    import odoo
+
+    with reg.cursor() as cr:
+        cr.execute("SHOW server_version")
+        pg_version = cr.fetchone()[0]
+    memory, cpu = None, platform.processor()
+    with suppress(OSError):  # no /proc: not Linux
+        with open("/proc/meminfo", encoding="utf-8") as meminfo:
+            memory = round(int(meminfo.readline().split()[1]) / 1024 / 1024, 1)
+    with suppress(OSError, StopIteration):
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            cpu = next(
+                line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")
+            )
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gib": memory,
+        "postgresql": pg_version,
+        "odoo": odoo.release.version,
+        "python": platform.python_version(),
+        "load_average": os.getloadavg(),
+    }
+
+
+def _fmt(value, digits=3):
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def print_table(rows):
+    head = (
+        f"{'':8} {'what':52} {'n':>7} {'s':>9} {'q':>7} {'base s':>9} {'base q':>7}"
+        f" {'ratio':>7} {'s/1000':>8} {'base s/1000':>11}  target"
+    )
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        per = r["per_1000"] or {}
+        print(
+            f"{r['id']:8} {r['what'][:52]:52} {r['records']:>7} {_fmt(r['seconds']):>9}"
+            f" {_fmt(r['queries']):>7} {_fmt(r['baseline']['seconds']):>9}"
+            f" {_fmt(r['baseline']['queries']):>7} {_fmt(r['ratio'], 2):>7}"
+            f" {_fmt(per.get('seconds')):>8} {_fmt(per.get('baseline_seconds')):>11}  {r['target']}"
+        )
+
+
+def main():
+    args, _odoo_args = parse_args(__doc__, add_arguments)
+    import odoo
+
+    dbname = odoo.tools.config["db_name"]
+    reg = registry(dbname)
+    with reg.cursor() as cr:
+        env = superuser_env(cr)
+        preset = args.preset or env["ir.config_parameter"].get_param(PARAM_PRESET)
+        book = env["ir.config_parameter"].get_param(PARAM_BOOK)
+    if preset not in PRESETS:
+        sys.exit(f"{dbname} was not filled by bench/generate.py: give --preset")
+    limits = PRESETS[preset]
+    only = [key for key in args.only.replace(",", "") if key in ALL]
+    started = datetime.now()
+    machine = machine_info(reg)
+    print(f"{dbname}, preset {preset}, book {book}")
+    print(f"machine: {machine}")
+    runners = {
+        "a": lambda: bench_assignment(reg, limits),
+        "b": lambda: bench_tiers(reg, limits),
+        "c": lambda: bench_renewals(reg, limits),
+        "d": lambda: bench_views(reg, limits),
+        "e": lambda: bench_install(reg, limits, dbname),
+    }
+    rows = []
+    for key in only:
+        start = time.perf_counter()
+        new_rows = runners[key]()
+        rows.extend(new_rows)
+        print(f"-- {key} done in {time.perf_counter() - start:.0f} s", flush=True)
+        print_table(new_rows)
+    print()
+    print_table(rows)
+    result = {
+        "database": dbname,
+        "preset": preset,
+        "book": book,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now().isoformat(timespec="seconds"),
+        "machine": {**machine, "load_average_end": os.getloadavg()},
+        "commit": "commit-time work measured (Cursor.flush + clear), SQL COMMIT not; rolled back",
+        "rows": rows,
+    }
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump(result, out, indent=2, default=str)
+        print(f"written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
