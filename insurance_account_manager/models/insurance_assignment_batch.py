@@ -6,8 +6,9 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
+from odoo.tools import SQL
 
-from .res_partner_assignment import without_tracking_switches
+from .res_partner_assignment import _ManagerChange, without_tracking_switches
 
 # Scheduled reassignments applied per call of the scheduled action (it
 # re-triggers itself while more are due).
@@ -149,68 +150,111 @@ class InsuranceAssignmentBatch(models.Model):
         locked (sorted, see ``res.partner._insurance_lock_managers``) before
         anything is read, each must still be able to manage the client, and
         none may end above capacity. Raises a ``UserError`` otherwise, before
-        anything is kept (the caller rolls back)."""
+        anything is kept (the caller rolls back).
+
+        Set-based, as the assignment rules: the managers and backups, their
+        copies and the chatter go through
+        ``res.partner._insurance_write_managers_batch``, the batch's rows and
+        the followers in one statement each; only the open activities handed
+        over are written one new manager at a time."""
         self.ensure_one()
         rows = self.assignment_ids.filtered(lambda row: row.state == "planned")
         Partner = self.env["res.partner"]
         targets = rows.user_id
         Partner._insurance_lock_managers(targets.ids)
-        for target in targets:
-            moving = rows.filtered(lambda row, user=target: row.user_id == user).partner_id
+        moving_to = defaultdict(lambda: Partner)
+        for row in rows:
+            moving_to[row.user_id] |= row.partner_id
+        for target, moving in moving_to.items():
             moving._insurance_check_manager_targets(target)
         handover_until = (
             self.date_effective + timedelta(days=self.handover_days)
             if self.handover_days > 0
             else False
         )
+        partners = Partner.browse(rows.partner_id.ids)
         # the current rows of these clients end the day before the move (or on
         # the day they started, when the client already moved that day)
-        self.env["insurance.manager.assignment"].search(
-            [("partner_id", "in", rows.partner_id.ids), ("state", "=", "current")]
-        )._close(self.date_effective - timedelta(days=1))
+        partners._insurance_close_assignments(self.date_effective - timedelta(days=1))
+        new_by_partner, old_by_partner, values = {}, {}, {}
         for row in rows:
-            row.previous_user_id = row.partner_id.account_manager_id
-            row.previous_backup_id = row.partner_id.backup_manager_id
-        by_move = defaultdict(lambda: self.env["insurance.manager.assignment"])
-        for row in rows:
-            by_move[row.previous_user_id, row.user_id] |= row
-        for (old_user, new_user), move_rows in by_move.items():
-            partners = Partner.browse(move_rows.partner_id.ids)
-            values = {"account_manager_id": new_user.id}
-            if handover_until and old_user and old_user != new_user:
-                values["backup_manager_id"] = old_user.id
-            else:
-                # the new manager cannot back themselves up
-                partners.filtered(
-                    lambda p, user=new_user: p.backup_manager_id == user
-                )._insurance_write_managers(
-                    {"backup_manager_id": False}, origin="reassign", history=False
-                )
-            partners._insurance_write_managers(
-                values, origin="reassign", batch_id=self.id, history=False
-            )
-            records = self._client_records(partners)
+            partner = row.partner_id
+            old_user, new_user = partner.account_manager_id, row.user_id
+            new_by_partner[partner.id] = new_user.id
             if old_user and old_user != new_user:
-                activities = self._client_activities(records, old_user)
-                activities.write({"user_id": new_user.id})
-                self.moved_activity_ids |= activities
-            for recordset in records:
-                recordset.message_subscribe(partner_ids=new_user.partner_id.ids)
-                if old_user and old_user != new_user and not handover_until:
-                    recordset.message_unsubscribe(partner_ids=old_user.partner_id.ids)
-        Partner._insurance_check_capacity(targets)
-        rows.write(
-            {
-                "state": "current",
-                "date_from": self.date_effective,
-                "handover_until": handover_until,
-                "handover_done": not handover_until,
-            }
+                old_by_partner[partner.id] = old_user.id
+            values[partner.id] = {"account_manager_id": new_user.id}
+            if handover_until and old_user and old_user != new_user:
+                values[partner.id]["backup_manager_id"] = old_user.id
+            elif partner.backup_manager_id == new_user:
+                # the new manager cannot back themselves up
+                values[partner.id]["backup_manager_id"] = False
+        # the batch's rows: who managed the clients until now, and the move
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE insurance_manager_assignment AS r
+                   SET previous_user_id = p.account_manager_id,
+                       previous_backup_id = p.backup_manager_id,
+                       state = 'current',
+                       date_from = %(date_from)s,
+                       handover_until = %(handover_until)s,
+                       handover_done = %(handover_done)s,
+                       write_uid = %(uid)s,
+                       write_date = %(now)s
+                  FROM res_partner AS p
+                 WHERE r.id = ANY(%(ids)s) AND p.id = r.partner_id
+                """,
+                date_from=self.date_effective,
+                handover_until=handover_until or None,
+                handover_done=not handover_until,
+                uid=self.env.uid,
+                now=self.env.cr.now(),
+                ids=rows.ids,
+            )
         )
+        rows.invalidate_recordset()
+        rows.modified(["state", "date_from", "previous_user_id", "previous_backup_id"])
+        partners._insurance_write_managers_batch(
+            values, _ManagerChange("reassign", batch_id=self.id, history=False)
+        )
+        records = partners._insurance_client_records()
+        Partner._insurance_follow(partners._insurance_client_followers(new_by_partner, records))
+        if old_by_partner:
+            if not handover_until:
+                Partner._insurance_unfollow(
+                    partners._insurance_client_followers(old_by_partner, records)
+                )
+            self._hand_over_activities(records, old_by_partner, new_by_partner)
+        Partner._insurance_check_capacity(targets)
         self.state = "done"
         self.message_post(
             body=_("%(count)s client(s) moved to their new managers.", count=len(rows))
         )
+
+    def _hand_over_activities(self, records, old_by_partner, new_by_partner):
+        """Give the open activities of each client's previous manager on the
+        client's records (see ``res.partner._insurance_client_records``) to
+        its new manager; the batch keeps them, for its undo."""
+        client_of = {
+            (recordset._name, record.id): (
+                record.id if recordset._name == "res.partner" else record.partner_id.id
+            )
+            for recordset in records
+            for record in recordset
+        }
+        activities = self._client_activities(
+            records, self.env["res.users"].browse(set(old_by_partner.values()))
+        )
+        handed = defaultdict(lambda: self.env["mail.activity"])
+        for activity in activities:
+            client_id = client_of.get((activity.res_model, activity.res_id))
+            if client_id and activity.user_id.id == old_by_partner.get(client_id):
+                handed[new_by_partner[client_id]] |= activity
+        for user_id, user_activities in handed.items():
+            user_activities.write({"user_id": user_id})
+            self.moved_activity_ids |= user_activities
 
     def _refuse(self, error):
         """Give up a scheduled batch that can no longer be applied (``error``
@@ -234,21 +278,10 @@ class InsuranceAssignmentBatch(models.Model):
     def _client_records(self, partners):
         """The clients with their open policies, claims and service requests
         (four recordsets)."""
-        return [
-            partners,
-            self.env["insurance.policy"].search(
-                [("partner_id", "in", partners.ids), ("state", "in", ("draft", "active"))]
-            ),
-            self.env["insurance.claim"].search(
-                [("partner_id", "in", partners.ids), ("date_closed", "=", False)]
-            ),
-            self.env["insurance.service.request"].search(
-                [("partner_id", "in", partners.ids), ("stage_state", "=", "open")]
-            ),
-        ]
+        return partners._insurance_client_records()
 
-    def _client_activities(self, records, user):
-        """Open activities of ``user`` on ``records`` (see :meth:`_client_records`)."""
+    def _client_activities(self, records, users):
+        """Open activities of ``users`` on ``records`` (see :meth:`_client_records`)."""
         parts = [
             [("res_model", "=", recordset._name), ("res_id", "in", recordset.ids)]
             for recordset in records
@@ -257,7 +290,7 @@ class InsuranceAssignmentBatch(models.Model):
         if not parts:
             return self.env["mail.activity"]
         return self.env["mail.activity"].search(
-            expression.AND([[("user_id", "=", user.id)], expression.OR(parts)])
+            expression.AND([[("user_id", "in", users.ids)], expression.OR(parts)])
         )
 
     # ------------------------------------------------------------

@@ -47,6 +47,7 @@ class InsuranceClaim(models.Model):
         store=True,
         index=True,
         string="Account Manager",
+        tracking=False,  # the client's chatter keeps the change (see insurance.policy)
     )
     line_id = fields.Many2one(related="policy_id.line_id", store=True)
     company_id = fields.Many2one(related="policy_id.company_id", store=True, index=True)

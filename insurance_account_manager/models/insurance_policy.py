@@ -57,6 +57,10 @@ class InsurancePolicy(models.Model):
         store=True,
         index=True,
         string="Account Manager",
+        # a copy of the client's manager, whose change the client's chatter
+        # and manager history keep: not tracked again on each policy (a
+        # related field would take the client field's tracking)
+        tracking=False,
     )
     state = fields.Selection(
         [

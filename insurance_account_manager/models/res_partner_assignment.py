@@ -3,9 +3,12 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, create_index
+from odoo.tools.mail import generate_tracking_message_id
+
+from odoo.addons.mail.models.mail_thread import MailThread
 
 from ..tools import assignment
 from .res_partner import GROUP_INSURANCE_ADMIN, GROUP_INSURANCE_AM
@@ -43,6 +46,13 @@ TRACKING_SWITCHES = (
 )
 # Context key of the server's own manager changes (a _ManagerChange).
 MANAGER_CHANGE_KEY = "insurance_manager_change"
+# Partial index of the scheduled assignment's batches: the clients without a
+# manager, a small part of the book (res.partner holds every contact too).
+UNASSIGNED_INDEX = "res_partner_insurance_unassigned_index"
+# mail.thread hooks that, once overridden by a model, make its tracking messages
+# differ from a plain log (subtype, template, body): such a model's changes go
+# through mail's own tracking at commit instead of the batched insert.
+TRACKING_HOOKS = ("_track_subtype", "_track_template", "_track_get_default_log_message")
 
 
 @dataclass(frozen=True)
@@ -105,6 +115,21 @@ class ResPartner(models.Model):
         string="Manager History",
         groups=GROUP_INSURANCE_AM,
     )
+
+    def _auto_init(self):
+        result = super()._auto_init()
+        # the scheduled assignment's batch: unassigned clients by id (see
+        # _cron_assign_account_managers); the ORM writes the boolean test as
+        # "is_insurance_client = TRUE", which PostgreSQL matches with this
+        # predicate
+        create_index(
+            self.env.cr,
+            UNASSIGNED_INDEX,
+            self._table,
+            ["id"],
+            where="is_insurance_client = TRUE AND account_manager_id IS NULL",
+        )
+        return result
 
     # ------------------------------------------------------------
     # Manager history
@@ -201,6 +226,536 @@ class ResPartner(models.Model):
                 if partner.account_manager_id
             ]
         )
+
+    # ------------------------------------------------------------
+    # Set-based writer (the server's moves of many clients)
+    # ------------------------------------------------------------
+
+    def _insurance_write_managers_batch(
+        self, values_by_partner, change, rule_ids=None, checked_on=None
+    ):
+        """Set-based :meth:`_insurance_write_managers` for the server's moves of
+        many clients at once (the assignment rules, the reassignment batches):
+        what a write per client would do, in a number of statements that does
+        not grow with the clients.
+
+        ``values_by_partner`` maps ids of clients of ``self`` to the values they
+        get (``account_manager_id``, ``backup_manager_id``,
+        ``insurance_unassigned_reason``); ``change`` is the
+        :class:`_ManagerChange` of the history rows (one per client whose
+        manager changes, with the rule of ``rule_ids`` {partner id: rule id});
+        ``checked_on``, when given, is the day marked on every client of
+        ``self`` as tried by the rules.
+
+        One UPDATE for the clients, one per stored copy of the manager on their
+        records (policies, claims, requests: see
+        :meth:`_insurance_manager_copies`), two for the history, one for the
+        chatter: one tracking message per changed record with its old and new
+        values, as mail would post at commit (unless ``tracking_disable`` or
+        ``mail_notrack`` is in the context of a server call). The constraints
+        of the written fields run as on a write. Rights, targets and capacity
+        are the caller's to check, as for :meth:`_insurance_write_managers`.
+
+        Returns {partner id: (old manager id, old backup id)} for the clients
+        whose manager or backup changed.
+        """
+        written = sorted({fname for values in values_by_partner.values() for fname in values})
+        unknown = set(written) - {*MANAGER_FIELDS, "insurance_unassigned_reason"}
+        if unknown:
+            raise ValueError(f"_insurance_write_managers_batch cannot write {sorted(unknown)}")
+        if not values_by_partner and not checked_on:
+            return {}
+        env = self.env
+        touched = self.browse(list(values_by_partner))
+        if touched - self:
+            raise ValueError("_insurance_write_managers_batch writes the clients of self only")
+        # the SQL below reads and writes the database: nothing may wait in the
+        # cache, nor be left to recompute (the copies' recompute is dropped below)
+        env.flush_all()
+        # what depends on the managers being replaced (their clients, loads):
+        # the cache holds it, as for a write (new clients have none)
+        touched.filtered(lambda p: p.account_manager_id or p.backup_manager_id).modified(
+            written, before=True
+        )
+        rows = [(partner_id, values_by_partner.get(partner_id, {})) for partner_id in self.ids]
+        env.cr.execute(
+            SQL(
+                """
+                UPDATE res_partner AS p
+                   SET account_manager_id = CASE WHEN v.set_manager THEN v.manager_id
+                                                 ELSE p.account_manager_id END,
+                       backup_manager_id = CASE WHEN v.set_backup THEN v.backup_id
+                                                ELSE p.backup_manager_id END,
+                       insurance_unassigned_reason = CASE WHEN v.set_reason THEN v.reason
+                                                     ELSE p.insurance_unassigned_reason END,
+                       insurance_assignment_checked_on = COALESCE(
+                           %(checked_on)s::date, p.insurance_assignment_checked_on),
+                       write_uid = %(uid)s,
+                       write_date = %(now)s
+                  FROM res_partner AS o,
+                       unnest(%(ids)s::int[], %(set_manager)s::bool[], %(manager_ids)s::int[],
+                              %(set_backup)s::bool[], %(backup_ids)s::int[],
+                              %(set_reason)s::bool[], %(reasons)s::varchar[])
+                       AS v(id, set_manager, manager_id, set_backup, backup_id, set_reason, reason)
+                 WHERE o.id = p.id AND p.id = v.id
+             RETURNING p.id, o.account_manager_id, o.backup_manager_id,
+                       p.account_manager_id, p.backup_manager_id
+                """,
+                checked_on=checked_on or None,
+                uid=env.uid,
+                now=env.cr.now(),
+                ids=[partner_id for partner_id, _values in rows],
+                set_manager=["account_manager_id" in values for _id, values in rows],
+                manager_ids=[values.get("account_manager_id") or None for _id, values in rows],
+                set_backup=["backup_manager_id" in values for _id, values in rows],
+                backup_ids=[values.get("backup_manager_id") or None for _id, values in rows],
+                set_reason=["insurance_unassigned_reason" in values for _id, values in rows],
+                reasons=[values.get("insurance_unassigned_reason") or None for _id, values in rows],
+            )
+        )
+        result = env.cr.fetchall()
+        self.invalidate_recordset(
+            [*written, "insurance_assignment_checked_on", "write_uid", "write_date"]
+        )
+        # the clients of each manager (res.users.insurance_client_ids)
+        env["res.users"].invalidate_model(["insurance_client_ids"])
+        touched.modified(written)
+        if checked_on:
+            self.modified(["insurance_assignment_checked_on"])
+        changes = {}  # partner id -> (old manager, old backup)
+        tracked = []  # (model, res id, field, old user id, new user id)
+        moved = {}  # partner id -> old manager, for the clients whose manager changed
+        for partner_id, old_manager, old_backup, manager, backup in result:
+            if (old_manager, old_backup) == (manager, backup):
+                continue
+            changes[partner_id] = (old_manager, old_backup)
+            if old_manager != manager:
+                moved[partner_id] = old_manager
+                tracked.append(
+                    ("res.partner", partner_id, "account_manager_id", old_manager, manager)
+                )
+            if old_backup != backup:
+                tracked.append(("res.partner", partner_id, "backup_manager_id", old_backup, backup))
+        tracked += self._insurance_update_manager_copies()
+        touched._validate_fields(written)
+        if moved and change.history:
+            self.browse(list(moved))._insurance_open_assignments_batch(
+                moved, change, rule_ids or {}
+            )
+        self._insurance_log_manager_tracking(tracked)
+        return changes
+
+    @api.model
+    @tools.ormcache()
+    def _insurance_manager_copies(self):
+        """The stored fields of other models that copy a client's manager
+        (related fields ending in ``account_manager_id``, through stored
+        many2one fields): ((model, field, path), ...). The ORM recomputes them
+        when the manager changes; the set-based writer updates them in SQL."""
+        source = self._fields["account_manager_id"]
+        copies = []
+
+        def walk(tree):
+            for field in tree.root:
+                if not (
+                    field.store
+                    and field.related
+                    and field.type == "many2one"
+                    and field.related_field is source
+                ):
+                    continue
+                path = field.related.split(".")
+                model = self.env[field.model_name]
+                for fname in path[:-1]:
+                    hop = model._fields[fname]
+                    if not (hop.store and hop.type == "many2one"):
+                        break
+                    model = self.env[hop.comodel_name]
+                else:
+                    copies.append((field.model_name, field.name, tuple(path)))
+            for subtree in tree.values():
+                walk(subtree)
+
+        walk(self.pool.get_trigger_tree([source]))
+        return tuple(sorted(set(copies)))
+
+    @api.model
+    def _insurance_update_manager_copies(self):
+        """Copy the (just written) managers of clients onto their records'
+        stored copies (see :meth:`_insurance_manager_copies`),
+        one UPDATE per model that has records to update, instead of the ORM's
+        recompute: the writer's ``modified`` marked those records to
+        recompute, and nothing else was (the writer flushed first); they are
+        updated here and the recompute is dropped. Returns the changes to
+        track, as (model, res id, field, old user id, new user id)."""
+        env = self.env
+        tracked = []
+        for model_name, fname, path in self._insurance_manager_copies():
+            Model = env[model_name]
+            field = Model._fields[fname]
+            todo = env.records_to_compute(field)
+            if not todo:
+                continue
+            # t -> j0 -> ... -> the client
+            joins, conditions = [], []
+            alias, model = SQL.identifier("t"), Model
+            for index, hop in enumerate(path[:-1]):
+                comodel = env[model._fields[hop].comodel_name]
+                next_alias = SQL.identifier(f"j{index}")
+                joins.append(SQL("%s AS %s", SQL.identifier(comodel._table), next_alias))
+                conditions.append(SQL("%s.id = %s.%s", next_alias, alias, SQL.identifier(hop)))
+                alias, model = next_alias, comodel
+            column = SQL.identifier(fname)
+            env.cr.execute(
+                SQL(
+                    """
+                    UPDATE %(table)s AS t
+                       SET %(column)s = %(last)s.account_manager_id,
+                           write_uid = %(uid)s,
+                           write_date = %(now)s
+                      FROM %(table)s AS o, %(joins)s
+                     WHERE t.id = ANY(%(ids)s) AND o.id = t.id AND %(conditions)s
+                       AND t.%(column)s IS DISTINCT FROM %(last)s.account_manager_id
+                 RETURNING t.id, o.%(column)s, t.%(column)s
+                    """,
+                    table=SQL.identifier(Model._table),
+                    column=column,
+                    last=alias,
+                    joins=SQL(", ").join(joins),
+                    conditions=SQL(" AND ").join(conditions),
+                    uid=env.uid,
+                    now=env.cr.now(),
+                    ids=todo.ids,
+                )
+            )
+            rows = env.cr.fetchall()
+            # the database holds the values the recompute would write (and a
+            # recompute now would track the new value as the old one)
+            env.remove_to_compute(field, todo)
+            records = Model.browse([row[0] for row in rows])
+            records.invalidate_recordset([fname, "write_uid", "write_date"])
+            records._validate_fields([fname])
+            tracked += [(model_name, row[0], fname, row[1], row[2]) for row in rows]
+        return tracked
+
+    def _insurance_close_assignments(self, day):
+        """End the current history rows of the clients of ``self`` on ``day``
+        (on the day they started, when that is later), as
+        ``insurance.manager.assignment._close`` does, in one statement."""
+        env = self.env
+        env["insurance.manager.assignment"].flush_model()
+        env.cr.execute(
+            SQL(
+                """
+                UPDATE insurance_manager_assignment
+                   SET state = 'ended', date_to = GREATEST(date_from, %(day)s),
+                       write_uid = %(uid)s, write_date = %(now)s
+                 WHERE partner_id = ANY(%(ids)s) AND state = 'current'
+             RETURNING id
+                """,
+                day=day,
+                uid=env.uid,
+                now=env.cr.now(),
+                ids=self.ids,
+            )
+        )
+        closed = env["insurance.manager.assignment"].browse([row[0] for row in env.cr.fetchall()])
+        closed.invalidate_recordset(["state", "date_to", "write_uid", "write_date"])
+        closed.modified(["state", "date_to"])
+
+    def _insurance_open_assignments_batch(self, previous_by_partner, change, rule_ids):
+        """:meth:`_insurance_open_assignments` in two statements: end the
+        current history rows of ``self`` today (see
+        :meth:`_insurance_close_assignments`) and open one row per client for
+        its current manager, with ``change``'s origin, reason and batch, and
+        the rule of ``rule_ids`` {partner id: rule id}."""
+        env = self.env
+        today = fields.Date.context_today(self)
+        now = env.cr.now()
+        self._insurance_close_assignments(today)
+        env.cr.execute(
+            SQL(
+                """
+                INSERT INTO insurance_manager_assignment (
+                    partner_id, user_id, previous_user_id, previous_backup_id, date_from,
+                    state, origin, reason, rule_id, batch_id, handover_done, company_id,
+                    create_uid, create_date, write_uid, write_date
+                )
+                SELECT p.id, p.account_manager_id, v.previous_user_id, p.backup_manager_id,
+                       %(today)s, 'current', %(origin)s, %(reason)s, v.rule_id, %(batch_id)s,
+                       TRUE, p.company_id, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM unnest(%(ids)s::int[], %(previous)s::int[], %(rule_ids)s::int[])
+                       AS v(id, previous_user_id, rule_id)
+                  JOIN res_partner p ON p.id = v.id
+                 WHERE p.account_manager_id IS NOT NULL
+              ORDER BY p.id
+                """,
+                today=today,
+                origin=change.origin,
+                reason=change.reason,
+                batch_id=change.batch_id,
+                uid=env.uid,
+                now=now,
+                ids=self.ids,
+                previous=[previous_by_partner.get(pid) or None for pid in self.ids],
+                rule_ids=[rule_ids.get(pid) or change.rule_id for pid in self.ids],
+            )
+        )
+        # nothing is computed from the history rows: the clients' list of rows
+        # is all the cache holds of them
+        self.invalidate_recordset(["insurance_assignment_ids"])
+
+    @api.model
+    def _insurance_log_manager_tracking(self, changes):
+        """Post the tracking of manager changes made in SQL, as mail's tracking
+        would at commit: one message per record (a log note by the current
+        user, with one tracking value per changed field, old and new manager),
+        all in one statement. ``changes`` are (model, res id, field, old user
+        id, new user id).
+
+        A record that mail already tracks in this transaction (a write before
+        this one) gets the change added to that tracking instead, so that it
+        keeps one message; a record whose tracking is discarded (created in
+        this transaction, or deleted) gets none, as with a write. Models that
+        customise their tracking messages (subtype, template, body) are left
+        to mail's tracking too.
+        """
+        context = self.env.context
+        if not changes or context.get("tracking_disable") or context.get("mail_notrack"):
+            return
+        precommit = self.env.cr.precommit
+        Users = self.env["res.users"].sudo().with_context(active_test=False)
+        logged = defaultdict(list)  # (model, res id) -> [(field, old, new)]
+        for model_name, res_id, fname, old_id, new_id in changes:
+            Model = self.env[model_name]
+            if not isinstance(Model, MailThread) or fname not in Model._track_get_fields():
+                continue
+            pending = precommit.data.get(f"mail.tracking.{model_name}", {})
+            customised = any(
+                getattr(type(Model), hook) is not getattr(MailThread, hook)
+                for hook in TRACKING_HOOKS
+            )
+            if res_id in pending or customised:
+                # mail tracks this record at commit: give it the old value
+                initial = precommit.data.setdefault(f"mail.tracking.{model_name}", {})
+                values = initial.setdefault(res_id, {})
+                if values is not None:
+                    values.setdefault(fname, Users.browse(old_id))
+                    precommit.add(Model.browse(res_id)._track_finalize)
+                continue
+            logged[model_name, res_id].append((fname, old_id, new_id))
+        if not logged:
+            return
+        # display names of the managers, in one read
+        Users.browse(
+            {
+                user_id
+                for values in logged.values()
+                for _f, *ids in values
+                for user_id in ids
+                if user_id
+            }
+        ).mapped("display_name")
+        author_id, email_from = self.env["mail.thread"]._message_compute_author(
+            None, None, raise_on_email=False
+        )
+        reply_to = self.env["mail.thread"]._notify_get_reply_to(default=email_from)[False]
+        TrackingValue = self.env["mail.tracking.value"]
+        descriptions, tracking_values = {}, {}
+        messages = {"models": [], "res_ids": [], "message_ids": []}
+        values = defaultdict(list)
+        for (model_name, res_id), fields_changed in logged.items():
+            Model = self.env[model_name]
+            messages["models"].append(model_name)
+            messages["res_ids"].append(res_id)
+            messages["message_ids"].append(generate_tracking_message_id("message-notify"))
+            # the order of mail's _mail_track: by tracking sequence, then name
+            order = {
+                fname: Model._mail_track_get_field_sequence(fname)
+                for fname, *_ids in fields_changed
+            }
+            for fname, old_id, new_id in sorted(
+                fields_changed, key=lambda item: (order[item[0]], item[0]), reverse=True
+            ):
+                key = (model_name, fname, old_id, new_id)
+                if key not in tracking_values:
+                    if key[:2] not in descriptions:
+                        descriptions[key[:2]] = Model.fields_get(
+                            [fname], attributes=("string", "type", "selection", "currency_field")
+                        )[fname]
+                    tracking_values[key] = TrackingValue._create_tracking_values(
+                        Users.browse(old_id),
+                        Users.browse(new_id),
+                        fname,
+                        descriptions[key[:2]],
+                        Model,
+                    )
+                value = tracking_values[key]
+                values["models"].append(model_name)
+                values["res_ids"].append(res_id)
+                values["field_ids"].append(value["field_id"])
+                values["old_ints"].append(value["old_value_integer"])
+                values["new_ints"].append(value["new_value_integer"])
+                values["old_chars"].append(value["old_value_char"])
+                values["new_chars"].append(value["new_value_char"])
+        now = self.env.cr.now()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH message AS (
+                    INSERT INTO mail_message (
+                        model, res_id, message_id, message_type, subtype_id, is_internal,
+                        body, author_id, email_from, reply_to, email_add_signature, date,
+                        create_uid, create_date, write_uid, write_date
+                    )
+                    SELECT m.model, m.res_id, m.message_id, 'notification', %(subtype_id)s,
+                           TRUE, '', %(author_id)s, %(email_from)s, %(reply_to)s, FALSE,
+                           %(date)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                      FROM unnest(%(models)s::varchar[], %(res_ids)s::int[],
+                                  %(message_ids)s::varchar[]) WITH ORDINALITY
+                           AS m(model, res_id, message_id, n)
+                  ORDER BY m.n
+                 RETURNING id, model, res_id
+                )
+                INSERT INTO mail_tracking_value (
+                    mail_message_id, field_id, old_value_integer, new_value_integer,
+                    old_value_char, new_value_char, create_uid, create_date, write_uid, write_date
+                )
+                SELECT message.id, v.field_id, v.old_int, v.new_int, v.old_char, v.new_char,
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM unnest(%(v_models)s::varchar[], %(v_res_ids)s::int[],
+                              %(field_ids)s::int[], %(old_ints)s::int[], %(new_ints)s::int[],
+                              %(old_chars)s::varchar[], %(new_chars)s::varchar[])
+                       WITH ORDINALITY
+                       AS v(model, res_id, field_id, old_int, new_int, old_char, new_char, n)
+                  JOIN message ON message.model = v.model AND message.res_id = v.res_id
+              ORDER BY v.n
+                """,
+                subtype_id=self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+                author_id=author_id,
+                email_from=email_from,
+                reply_to=reply_to,
+                date=fields.Datetime.now(),
+                uid=self.env.uid,
+                now=now,
+                models=messages["models"],
+                res_ids=messages["res_ids"],
+                message_ids=messages["message_ids"],
+                v_models=values["models"],
+                v_res_ids=values["res_ids"],
+                field_ids=values["field_ids"],
+                old_ints=values["old_ints"],
+                new_ints=values["new_ints"],
+                old_chars=values["old_chars"],
+                new_chars=values["new_chars"],
+            )
+        )
+        for model_name in set(messages["models"]):
+            self.env[model_name].invalidate_model(["message_ids"])
+
+    def _insurance_client_records(self):
+        """The clients of ``self`` with their open policies, claims and service
+        requests (four recordsets; the partner of each record is read too)."""
+        return [
+            self,
+            self.env["insurance.policy"].search_fetch(
+                [("partner_id", "in", self.ids), ("state", "in", ("draft", "active"))],
+                ["partner_id"],
+            ),
+            self.env["insurance.claim"].search_fetch(
+                [("partner_id", "in", self.ids), ("date_closed", "=", False)], ["partner_id"]
+            ),
+            self.env["insurance.service.request"].search_fetch(
+                [("partner_id", "in", self.ids), ("stage_state", "=", "open")], ["partner_id"]
+            ),
+        ]
+
+    def _insurance_client_followers(self, user_by_partner, records=None):
+        """[(model, res id, follower partner id)]: the user of ``user_by_partner``
+        {partner id: user id} on each client of ``self`` and on its open
+        records (``records``: :meth:`_insurance_client_records`, read when not
+        given)."""
+        partner_of_user = {
+            user.id: user.partner_id.id
+            for user in self.env["res.users"].sudo().browse(set(user_by_partner.values()))
+        }
+        rows = []
+        for recordset in records or self._insurance_client_records():
+            for record in recordset:
+                client_id = record.id if recordset._name == "res.partner" else record.partner_id.id
+                user_id = user_by_partner.get(client_id)
+                if user_id:
+                    rows.append((recordset._name, record.id, partner_of_user[user_id]))
+        return rows
+
+    @api.model
+    def _insurance_follow(self, rows):
+        """Make each follower of ``rows`` [(model, res id, partner id)] follow
+        its record with the model's default subtypes, as ``message_subscribe``
+        does, in one statement; existing followers are left as they are."""
+        if not rows:
+            return
+        Subtype = self.env["mail.message.subtype"]
+        models_ = sorted({model_name for model_name, _res_id, _partner_id in rows})
+        subtypes = [
+            (model_name, Subtype._default_subtypes(model_name)[0]) for model_name in models_
+        ]
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH follower AS (
+                    INSERT INTO mail_followers (res_model, res_id, partner_id)
+                    SELECT * FROM unnest(%(models)s::varchar[], %(res_ids)s::int[],
+                                         %(partner_ids)s::int[])
+                        ON CONFLICT (res_model, res_id, partner_id) DO NOTHING
+                 RETURNING id, res_model
+                )
+                INSERT INTO mail_followers_mail_message_subtype_rel (
+                    mail_followers_id, mail_message_subtype_id
+                )
+                SELECT follower.id, s.subtype_id
+                  FROM follower
+                  JOIN unnest(%(s_models)s::varchar[], %(s_ids)s::int[]) AS s(res_model, subtype_id)
+                       ON s.res_model = follower.res_model
+                """,
+                models=[row[0] for row in rows],
+                res_ids=[row[1] for row in rows],
+                partner_ids=[row[2] for row in rows],
+                s_models=[model_name for model_name, ids in subtypes for _id in ids],
+                s_ids=[subtype_id for _model, ids in subtypes for subtype_id in ids],
+            )
+        )
+        self._insurance_invalidate_followers(models_)
+
+    @api.model
+    def _insurance_unfollow(self, rows):
+        """Remove the followers ``rows`` [(model, res id, partner id)], as
+        ``message_unsubscribe`` does, in one statement."""
+        if not rows:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                DELETE FROM mail_followers f
+                 USING unnest(%(models)s::varchar[], %(res_ids)s::int[], %(partner_ids)s::int[])
+                       AS v(res_model, res_id, partner_id)
+                 WHERE f.res_model = v.res_model AND f.res_id = v.res_id
+                   AND f.partner_id = v.partner_id
+                """,
+                models=[row[0] for row in rows],
+                res_ids=[row[1] for row in rows],
+                partner_ids=[row[2] for row in rows],
+            )
+        )
+        self._insurance_invalidate_followers({row[0] for row in rows})
+
+    @api.model
+    def _insurance_invalidate_followers(self, model_names):
+        self.env["mail.followers"].invalidate_model()
+        for model_name in model_names:
+            self.env[model_name].invalidate_model(
+                ["message_follower_ids", "message_partner_ids", "message_is_follower"]
+            )
 
     # ------------------------------------------------------------
     # Who may change managers
@@ -542,33 +1097,49 @@ class ResPartner(models.Model):
                 rule.last_user_id = last
         return plan, rules, candidates_by_rule, managers
 
-    def _assign_account_managers(self):
+    def _assign_account_managers(self, checked_on=None):
         """Give each client of ``self`` without a manager one by the assignment
         rules. Clients no manager can take keep no manager, with the reason set,
-        and the team lead gets an activity. Returns the number assigned."""
+        and the team lead gets an activity. ``checked_on``, when given, marks
+        every client of ``self`` as tried by the rules that day (the scheduled
+        action's marker). Returns the number assigned.
+
+        Set-based: the plan is made in a constant number of queries, then the
+        managers, reasons and marker, the history, the chatter and the new
+        managers as followers of the clients and their open records are
+        written in a constant number of statements
+        (:meth:`_insurance_write_managers_batch`), whatever the number of
+        clients and managers."""
         clients = self.filtered(lambda p: p.is_insurance_client and not p.account_manager_id)
         if not clients:
+            if checked_on:
+                self._insurance_write_managers_batch(
+                    {}, _ManagerChange("rule"), checked_on=checked_on
+                )
             return 0
         plan, rules, candidates_by_rule, _managers = clients._insurance_plan_managers()
-        chosen = defaultdict(list)  # (user id, rule id) -> partner ids
-        refused = defaultdict(list)  # reason -> partner ids
+        values, rule_ids, assigned = {}, {}, {}
         for partner_id, (user_id, rule_id, reason) in plan.items():
             if user_id:
-                chosen[user_id, rule_id].append(partner_id)
+                values[partner_id] = {
+                    "account_manager_id": user_id,
+                    "insurance_unassigned_reason": False,
+                }
+                rule_ids[partner_id] = rule_id
+                assigned[partner_id] = user_id
             else:
-                refused[reason].append(partner_id)
-        for (user_id, rule_id), partner_ids in chosen.items():
-            self.browse(partner_ids)._insurance_write_managers(
-                {"account_manager_id": user_id, "insurance_unassigned_reason": False},
-                origin="rule",
-                rule_id=rule_id,
-            )
-        for reason, partner_ids in refused.items():
-            self.browse(partner_ids).write({"insurance_unassigned_reason": reason})
+                values[partner_id] = {"insurance_unassigned_reason": reason}
+        targets = self if checked_on else clients
+        targets._insurance_write_managers_batch(
+            values, _ManagerChange("rule"), rule_ids=rule_ids, checked_on=checked_on
+        )
+        if assigned:
+            moved = self.browse(list(assigned))
+            self._insurance_follow(moved._insurance_client_followers(assigned))
+        refused = clients.browse([pid for pid in clients.ids if pid not in assigned])
         if refused:
-            unassigned = self.browse([pid for ids in refused.values() for pid in ids])
-            unassigned._insurance_notify_unassigned(rules, candidates_by_rule)
-        return sum(len(ids) for ids in chosen.values())
+            refused._insurance_notify_unassigned(rules, candidates_by_rule)
+        return len(assigned)
 
     def _insurance_notify_unassigned(self, rules, candidates_by_rule):
         """One "client without manager" activity per client, for the team lead
@@ -641,8 +1212,7 @@ class ResPartner(models.Model):
             ("insurance_assignment_checked_on", "<", today),
         ]
         clients = self.search(domain, limit=ASSIGNMENT_BATCH_SIZE, order="id")
-        clients._assign_account_managers()
-        clients.write({"insurance_assignment_checked_on": today})
+        clients._assign_account_managers(checked_on=today)
         remaining = self.search_count(domain) if len(clients) == ASSIGNMENT_BATCH_SIZE else 0
         self.env["ir.cron"]._notify_progress(done=len(clients), remaining=remaining)
 
