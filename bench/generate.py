@@ -1202,7 +1202,8 @@ def main():
             ),
         )
         cr.commit()
-        cr.execute("ANALYZE")
+        cr.execute("ANALYZE")  # planner statistics of the filled tables
+        cr.commit()
         if args.check:
             problems = check(env, args.check, random.Random(args.seed + 1))
             if problems:

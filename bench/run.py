@@ -301,12 +301,18 @@ def bench_tiers(reg, limits):
             # first run: the clients of the size have no tier yet, the others
             # were checked today
             env.flush_all()
+            # (only the rows that need it: an UPDATE of the whole book would
+            # leave as many dead rows for the runs to step over)
             cr.execute(
-                "UPDATE res_partner SET insurance_tier_checked_on ="
-                " CASE WHEN id = ANY(%(ids)s) THEN NULL ELSE %(today)s END,"
-                " insurance_tier_id = CASE WHEN id = ANY(%(ids)s) THEN NULL"
-                " ELSE insurance_tier_id END WHERE is_insurance_client",
-                {"ids": ids, "today": today},
+                "UPDATE res_partner SET insurance_tier_checked_on = NULL,"
+                " insurance_tier_id = NULL WHERE id = ANY(%s)",
+                [ids],
+            )
+            cr.execute(
+                "UPDATE res_partner SET insurance_tier_checked_on = %s WHERE is_insurance_client"
+                " AND NOT id = ANY(%s) AND (insurance_tier_checked_on IS NULL"
+                " OR insurance_tier_checked_on < %s)",
+                [today, ids, today],
             )
             env.invalidate_all()
             first = _tier_run(cr, Partner, domain)
