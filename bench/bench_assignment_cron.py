@@ -56,6 +56,7 @@ def parse_args():
     parser.add_argument("--no-crm", action="store_true", help="skip the CRM baseline")
     parser.add_argument("--sql-stats", action="store_true", help="print the top statements")
     parser.add_argument("--profile", action="store_true", help="profile the first call (cProfile)")
+    parser.add_argument("--explain", action="store_true", help="plan of the batch's search")
     parser.add_argument("--seed", type=int, default=20261125)
     return parser.parse_known_args()
 
@@ -324,6 +325,33 @@ def run_crm(env, stats):
     return elapsed, queries
 
 
+def explain_batch_search(env):
+    """The plan of the scheduled action's batch selection and count."""
+    from odoo import fields
+    from odoo.tools import SQL
+
+    from odoo.addons.insurance_account_manager.models import res_partner_assignment
+
+    today = fields.Date.context_today(env["res.partner"])
+    domain = [
+        ("is_insurance_client", "=", True),
+        ("account_manager_id", "=", False),
+        "|",
+        ("insurance_assignment_checked_on", "=", False),
+        ("insurance_assignment_checked_on", "<", today),
+    ]
+    Partner = env["res.partner"]
+    size = res_partner_assignment.ASSIGNMENT_BATCH_SIZE
+    for title, query in (
+        ("batch", Partner._search(domain, limit=size, order="id").select()),
+        ("remaining", Partner._search(domain).select(SQL("count(*)"))),
+    ):
+        env.cr.execute(SQL("EXPLAIN ANALYZE %s", query))
+        print(f"  plan of the {title} search:")
+        for (line,) in env.cr.fetchall():
+            print(f"    {line}")
+
+
 def check_audit(env, clients):
     """The audit trail of the run: one tracking message, one history row and
     the manager as follower per assigned client."""
@@ -388,6 +416,8 @@ def main():
                 f"{time.perf_counter() - t0:.0f} s]",
                 file=sys.stderr,
             )
+            if args.explain:
+                explain_batch_search(env)
             with stats:
                 elapsed, queries, calls, assigned, tried = run_cron(
                     env, clients, args.sample, stats, args.profile

@@ -526,24 +526,30 @@ class ResPartner(models.Model):
         precommit = self.env.cr.precommit
         Users = self.env["res.users"].sudo().with_context(active_test=False)
         logged = defaultdict(list)  # (model, res id) -> [(field, old, new)]
+        tracked_fields, customised, left_to_mail = {}, {}, set()
         for model_name, res_id, fname, old_id, new_id in changes:
             Model = self.env[model_name]
-            if not isinstance(Model, MailThread) or fname not in Model._track_get_fields():
+            if model_name not in tracked_fields:
+                is_thread = isinstance(Model, MailThread)
+                tracked_fields[model_name] = Model._track_get_fields() if is_thread else ()
+                customised[model_name] = is_thread and any(
+                    getattr(type(Model), hook) is not getattr(MailThread, hook)
+                    for hook in TRACKING_HOOKS
+                )
+            if fname not in tracked_fields[model_name]:
                 continue
             pending = precommit.data.get(f"mail.tracking.{model_name}", {})
-            customised = any(
-                getattr(type(Model), hook) is not getattr(MailThread, hook)
-                for hook in TRACKING_HOOKS
-            )
-            if res_id in pending or customised:
+            if res_id in pending or customised[model_name]:
                 # mail tracks this record at commit: give it the old value
                 initial = precommit.data.setdefault(f"mail.tracking.{model_name}", {})
                 values = initial.setdefault(res_id, {})
                 if values is not None:
                     values.setdefault(fname, Users.browse(old_id))
-                    precommit.add(Model.browse(res_id)._track_finalize)
+                    left_to_mail.add(model_name)
                 continue
             logged[model_name, res_id].append((fname, old_id, new_id))
+        for model_name in left_to_mail:
+            precommit.add(self.env[model_name]._track_finalize)
         if not logged:
             return
         # display names of the managers, in one read

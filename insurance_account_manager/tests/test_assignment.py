@@ -600,6 +600,36 @@ class TestAssignmentCronAudit(AssignmentTrackingCommon):
         self.assertEqual(len(history), 4)  # each: the manual row ended, the move's row
         self.assertEqual(history[:2], history[2:])
 
+    def test_manager_copies_found_from_the_fields(self):
+        """The set-based writer updates every stored copy of the manager that
+        the ORM would recompute, found from the fields' dependencies."""
+        copies = self.env["res.partner"]._insurance_manager_copies()
+        self.assertEqual(
+            {(model, fname) for model, fname, _path in copies},
+            {
+                ("insurance.policy", "account_manager_id"),
+                ("insurance.claim", "account_manager_id"),
+                ("insurance.service.request", "user_id"),
+            },
+        )
+
+    def test_new_client_assigned_in_its_transaction_is_not_tracked_twice(self):
+        """A client created and assigned in one transaction gets the creation's
+        chatter only, as with a write (mail discards the tracking of records
+        created in the transaction)."""
+        env = self._tracked_env()
+        client = env["res.partner"].create(
+            {
+                "name": "Same Day",
+                "is_insurance_client": True,
+                "insurance_tier_id": self.tier_retail.id,
+            }
+        )
+        client._assign_account_managers()
+        self._commit_hooks()
+        self.assertTrue(client.account_manager_id)
+        self.assertFalse(client.message_ids.filtered("tracking_value_ids"))
+
     def test_batch_change_joins_a_pending_tracking(self):
         """A client already changed in the transaction keeps one message, with
         the manager among its tracking values."""
