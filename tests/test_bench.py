@@ -14,22 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from .test_install import _config
+from .test_install import _odoo_run_parts
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 ROWS = {"a", "b.first", "b.same", "c", "d.list", "d.form", "d.kanban", "d.pivot", "e"}
 
 
 def _bench(script, *args):
-    python = os.environ.get("IAM_PYTHON")
-    addons_path = os.environ.get("IAM_ADDONS_PATH")
-    if not (python and addons_path):
-        pytest.fail("run through scripts/test.sh, which sets IAM_PYTHON and IAM_ADDONS_PATH")
-    config = _config()
-    db_args = [f"--db_user={config['db_user']}"]
-    for key in ("db_host", "db_port", "db_password"):
-        if config.get(key):
-            db_args.append(f"--{key}={config[key]}")
+    python, addons_path, db_args = _odoo_run_parts()
     result = subprocess.run(
         [python, str(BENCH / script), f"--addons-path={addons_path}", *db_args, *args],
         capture_output=True,

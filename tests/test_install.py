@@ -24,8 +24,9 @@ def _config():
     return odoo.tools.config
 
 
-def _odoo(*args, stdin=None):
-    """Run Odoo in a subprocess with the test run's Python, addons path and database."""
+def _odoo_run_parts():
+    """The test run's Python, addons path and database arguments, as
+    scripts/test.sh sets them, for running Odoo's code in a subprocess."""
     python = os.environ.get("IAM_PYTHON")
     addons_path = os.environ.get("IAM_ADDONS_PATH")
     if not (python and addons_path):
@@ -35,6 +36,12 @@ def _odoo(*args, stdin=None):
     for key in ("db_host", "db_port", "db_password"):
         if config.get(key):
             db_args.append(f"--{key}={config[key]}")
+    return python, addons_path, db_args
+
+
+def _odoo(*args, stdin=None):
+    """Run Odoo in a subprocess with the test run's Python, addons path and database."""
+    python, addons_path, db_args = _odoo_run_parts()
     command, *rest = args
     return subprocess.run(
         [
