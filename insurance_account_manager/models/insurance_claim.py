@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 from ..tools import validation
+from .res_partner_assignment import init_manager_copy_column, with_rule_fields
 
 # A claim is filed on a policy in force or whose cover has ended, never on a
 # draft or a cancelled one.
@@ -48,6 +49,14 @@ class InsuranceClaim(models.Model):
         index=True,
         string="Account Manager",
         tracking=False,  # the client's chatter keeps the change (see insurance.policy)
+    )
+    # for the record rule, as on the policy
+    backup_manager_id = fields.Many2one(
+        related="partner_id.backup_manager_id",
+        store=True,
+        index="btree_not_null",
+        string="Backup Manager",
+        tracking=False,
     )
     line_id = fields.Many2one(related="policy_id.line_id", store=True)
     company_id = fields.Many2one(related="policy_id.company_id", store=True, index=True)
@@ -97,6 +106,10 @@ class InsuranceClaim(models.Model):
     amount_claimed = fields.Monetary(tracking=True)
     amount_reserved = fields.Monetary(tracking=True)
     amount_paid = fields.Monetary(tracking=True)
+
+    def _auto_init(self):
+        init_manager_copy_column(self.env.cr, self._table, "backup_manager_id", "partner_id")
+        return super()._auto_init()
 
     @api.depends("stage_id.is_closed")
     def _compute_date_closed(self):
@@ -206,6 +219,11 @@ class InsuranceClaim(models.Model):
                         claim=claim.name,
                     )
                 )
+
+    def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):
+        # with the fields the read rules test
+        field_names = with_rule_fields(self, field_names)
+        return super().search_fetch(domain, field_names, offset, limit, order)
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import service, validation
+from .res_partner_assignment import init_manager_copy_column, with_rule_fields
 
 # Policies switched to "expired" by one run of the scheduled action; the
 # cron re-triggers itself while more remain (ir.cron progress API).
@@ -60,6 +61,17 @@ class InsurancePolicy(models.Model):
         # a copy of the client's manager, whose change the client's chatter
         # and manager history keep: not tracked again on each policy (a
         # related field would take the client field's tracking)
+        tracking=False,
+    )
+    # a copy of the client's backup manager, for the record rule: an OR of two
+    # indexed columns of the policy that PostgreSQL reads with two index scans,
+    # where a test through the client (partner_id.backup_manager_id) made it
+    # read every policy (see _auto_init)
+    backup_manager_id = fields.Many2one(
+        related="partner_id.backup_manager_id",
+        store=True,
+        index="btree_not_null",
+        string="Backup Manager",
         tracking=False,
     )
     state = fields.Selection(
@@ -155,6 +167,12 @@ class InsurancePolicy(models.Model):
         ),
     ]
 
+    def _auto_init(self):
+        # the copy of the backup manager is created and filled in SQL on a
+        # live book, not computed by the ORM policy by policy
+        init_manager_copy_column(self.env.cr, self._table, "backup_manager_id", "partner_id")
+        return super()._auto_init()
+
     @api.depends("date_start")
     def _compute_date_end(self):
         for policy in self:
@@ -243,6 +261,11 @@ class InsurancePolicy(models.Model):
                         policy=policy.name,
                     )
                 )
+
+    def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):
+        # with the fields the read rules test
+        field_names = with_rule_fields(self, field_names)
+        return super().search_fetch(domain, field_names, offset, limit, order)
 
     @api.model_create_multi
     def create(self, vals_list):

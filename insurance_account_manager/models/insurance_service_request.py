@@ -2,11 +2,12 @@ from collections import defaultdict
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import email_normalize
-from odoo.tools.sql import create_index
+from odoo.tools import SQL, email_normalize
+from odoo.tools.sql import column_exists, create_column, create_index, table_exists
 
 from ..tools import service, validation
 from .res_partner import GROUP_INSURANCE_AM
+from .res_partner_assignment import init_manager_copy_column, with_rule_fields
 
 PRIORITIES = [
     (service.PRIORITY_NORMAL, "Normal"),
@@ -101,6 +102,14 @@ class InsuranceServiceRequest(models.Model):
         groups="insurance_account_manager.insurance_group_service_handler",
         help="Always the client's account manager: it follows every reassignment.",
     )
+    # for the record rule, as on the policy
+    backup_manager_id = fields.Many2one(
+        related="partner_id.backup_manager_id",
+        store=True,
+        index="btree_not_null",
+        string="Backup Manager",
+        tracking=False,
+    )
     tier_id = fields.Many2one(
         "insurance.client.tier",
         related="partner_id.insurance_tier_id",
@@ -160,6 +169,27 @@ class InsuranceServiceRequest(models.Model):
     )
 
     def _auto_init(self):
+        # Stored columns added to a live book are filled in SQL, not computed
+        # by the ORM request by request: the copy of the backup manager (with
+        # its index, built before any UPDATE), then the currency
+        # (insurance_service_request_renewal.py).
+        cr = self.env.cr
+        init_manager_copy_column(cr, self._table, "backup_manager_id", "partner_id")
+        if table_exists(cr, self._table) and not column_exists(cr, self._table, "currency_id"):
+            create_column(cr, self._table, "currency_id", "int4")
+            cr.execute(
+                SQL(
+                    """
+                    UPDATE insurance_service_request AS r
+                       SET currency_id = COALESCE(
+                           (SELECT p.currency_id FROM insurance_policy AS p
+                             WHERE p.id = r.policy_id),
+                           c.currency_id)
+                      FROM res_company AS c
+                     WHERE c.id = r.company_id
+                    """
+                )
+            )
         result = super()._auto_init()
         # The kanban's home: open requests of one manager, by stage.
         create_index(
@@ -218,6 +248,11 @@ class InsuranceServiceRequest(models.Model):
     # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
+
+    def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):
+        # with the fields the read rules test
+        field_names = with_rule_fields(self, field_names)
+        return super().search_fetch(domain, field_names, offset, limit, order)
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -605,11 +605,14 @@ class TestAssignmentCronAudit(AssignmentTrackingCommon):
         the ORM would recompute, found from the fields' dependencies."""
         copies = self.env["res.partner"]._insurance_manager_copies()
         self.assertEqual(
-            {(model, fname) for model, fname, _path in copies},
+            {(model, fname, source) for model, fname, _path, source in copies},
             {
-                ("insurance.policy", "account_manager_id"),
-                ("insurance.claim", "account_manager_id"),
-                ("insurance.service.request", "user_id"),
+                ("insurance.policy", "account_manager_id", "account_manager_id"),
+                ("insurance.claim", "account_manager_id", "account_manager_id"),
+                ("insurance.service.request", "user_id", "account_manager_id"),
+                ("insurance.policy", "backup_manager_id", "backup_manager_id"),
+                ("insurance.claim", "backup_manager_id", "backup_manager_id"),
+                ("insurance.service.request", "backup_manager_id", "backup_manager_id"),
             },
         )
 
