@@ -26,3 +26,4 @@ from . import test_tools_validation
 from . import test_tracking
 from . import test_ui
 from . import test_ui_service
+from . import test_views_performance
