@@ -7,7 +7,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import service, validation
-from .res_partner_assignment import init_manager_copy_column, with_rule_fields
+from .res_partner import with_rule_fields
+from .res_partner_assignment import init_manager_copy_column
 
 # Policies switched to "expired" by one run of the scheduled action; the
 # cron re-triggers itself while more remain (ir.cron progress API).

@@ -6,8 +6,8 @@ from odoo.tools import SQL, email_normalize
 from odoo.tools.sql import column_exists, create_column, create_index, table_exists
 
 from ..tools import service, validation
-from .res_partner import GROUP_INSURANCE_AM
-from .res_partner_assignment import init_manager_copy_column, with_rule_fields
+from .res_partner import GROUP_INSURANCE_AM, with_rule_fields
+from .res_partner_assignment import init_manager_copy_column
 
 PRIORITIES = [
     (service.PRIORITY_NORMAL, "Normal"),

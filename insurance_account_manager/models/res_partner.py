@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
@@ -19,6 +21,36 @@ INSURANCE_COUNTS = (
     ("claim", "insurance.claim", []),
     ("request", "insurance.service.request", [("stage_state", "=", "open")]),
 )
+# The client form's lists of records (see web_read).
+INSURANCE_LINE_FIELDS = (
+    "insurance_policy_ids",
+    "insurance_assignment_ids",
+    "insurance_tier_history_ids",
+)
+
+
+def with_rule_fields(records, field_names):
+    """``field_names`` and the stored fields that the current user's read rules
+    of ``records``' model test (the manager, its backup copy, the company),
+    for ``search_fetch``: the records come with them, and ``read`` checks the
+    rules on them in memory (``_check_access``) instead of fetching each page
+    of records a second time."""
+    if records.env.su or not field_names:
+        return field_names
+    domain = records.env["ir.rule"]._compute_domain(records._name, "read")
+    tested = {
+        leaf[0].split(".", 1)[0]
+        for leaf in domain or ()
+        if isinstance(leaf, (list, tuple)) and isinstance(leaf[0], str)
+    }
+    missing = [
+        fname
+        for fname in sorted(tested - set(field_names))
+        if fname in records._fields
+        and records._fields[fname].store
+        and records._fields[fname].is_accessible(records.env)
+    ]
+    return [*field_names, *missing] if missing else field_names
 
 
 class ResPartner(models.Model):
@@ -180,6 +212,39 @@ class ResPartner(models.Model):
                     )
                 )
         self._check_company(["account_manager_id", "backup_manager_id"])
+
+    def web_read(self, specification):
+        self._insurance_fetch_lines(specification)
+        return super().web_read(specification)
+
+    def _insurance_fetch_lines(self, specification):
+        """The client form's lists (policies, manager and tier history) fetched
+        with the fields the form shows, in the search that finds them, as a
+        list view's web_search_read does: the web client's read of the form
+        then finds them in memory, instead of one search and one read per list.
+        Same records, order and access rules as the one2many's own read."""
+        for fname in INSURANCE_LINE_FIELDS:
+            spec = specification.get(fname)
+            field = self._fields[fname]
+            if not (spec and spec.get("fields")) or not field.is_accessible(self.env):
+                continue
+            comodel = self.env[field.comodel_name].with_context(active_test=False, **field.context)
+            shown = [
+                name
+                for name in spec["fields"]
+                if name in comodel._fields
+                and comodel._fields[name].store
+                and comodel._fields[name].is_accessible(comodel.env)
+            ]
+            names = [field.inverse_name, *shown]
+            if comodel._active_name:
+                names.append(comodel._active_name)
+            domain = field.get_domain_list(self) + [(field.inverse_name, "in", self.ids)]
+            lines = comodel.search_fetch(domain, with_rule_fields(comodel, names))
+            by_client = defaultdict(list)
+            for line in lines:
+                by_client[line[field.inverse_name].id].append(line.id)
+            self.env.cache.insert_missing(self, field, [tuple(by_client[id_]) for id_ in self._ids])
 
     @api.model_create_multi
     def create(self, vals_list):

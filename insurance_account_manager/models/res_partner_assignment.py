@@ -121,30 +121,6 @@ def init_manager_copy_column(cr, table, column, partner_column):
         )
 
 
-def with_rule_fields(records, field_names):
-    """``field_names`` and the stored fields that the current user's read rules
-    of ``records``' model test (the manager, its backup copy, the company),
-    for ``search_fetch``: the records come with them, and ``read`` checks the
-    rules on them in memory (``_check_access``) instead of fetching each page
-    of records a second time."""
-    if records.env.su or not field_names:
-        return field_names
-    domain = records.env["ir.rule"]._compute_domain(records._name, "read")
-    tested = {
-        leaf[0].split(".", 1)[0]
-        for leaf in domain or ()
-        if isinstance(leaf, (list, tuple)) and isinstance(leaf[0], str)
-    }
-    missing = [
-        fname
-        for fname in sorted(tested - set(field_names))
-        if fname in records._fields
-        and records._fields[fname].store
-        and records._fields[fname].is_accessible(records.env)
-    ]
-    return [*field_names, *missing] if missing else field_names
-
-
 class ResPartner(models.Model):
     """Assignment engine: who is the account manager of each client, by the
     assignment rules, and the history of the managers."""
