@@ -5,6 +5,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.mail import generate_tracking_message_id
+from odoo.tools.sql import create_index
 
 from ..tools import service, validation
 
@@ -155,6 +157,20 @@ class InsurancePolicy(models.Model):
         ),
     ]
 
+    def _auto_init(self):
+        result = super()._auto_init()
+        # The renewal generator's selection: terms in force without a renewal
+        # yet, taken by end date (_renewal_due_query); partial, so it holds
+        # only the terms still to renew, whatever the size of the book.
+        create_index(
+            self.env.cr,
+            "insurance_policy_renewal_due_idx",
+            self._table,
+            ["date_end", "id"],
+            where="renewal_state IS NULL AND state = 'active' AND active",
+        )
+        return result
+
     @api.depends("date_start")
     def _compute_date_end(self):
         for policy in self:
@@ -246,6 +262,9 @@ class InsurancePolicy(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            if "name" in vals:
+                vals["name"] = validation.normalize_policy_number(vals["name"])
         policies = super().create(vals_list)
         # a partner becomes a client with its first policy: it gets a manager now
         # when Settings ask for automatic assignment
@@ -253,6 +272,9 @@ class InsurancePolicy(models.Model):
         return policies
 
     def write(self, vals):
+        if "name" in vals:
+            # one number, however typed: compared by the unique constraint
+            vals = dict(vals, name=validation.normalize_policy_number(vals["name"]))
         moved = self.browse()
         if vals.get("partner_id"):
             if not self.env.su:
@@ -358,8 +380,9 @@ class InsurancePolicy(models.Model):
 
     @api.model
     def _renewal_due_domain(self, today):
-        """Active terms due for renewal on ``today`` that have no renewal request
-        and no next term: the end date within the lead time of the client's tier."""
+        """Active terms due for renewal on ``today`` whose renewal has not
+        started: the end date within the lead time of the client's tier (see
+        _renewal_due_query for the terms that have a request or a next term)."""
         tiers = self.env["insurance.client.tier"].sudo().with_context(active_test=False).search([])
         horizons = service.renewal_horizons(
             {tier.id: tier.renewal_lead_days for tier in tiers}, today
@@ -379,11 +402,35 @@ class InsurancePolicy(models.Model):
             ("active", "=", True),
             ("state", "=", "active"),
             ("renewal_state", "=", False),
-            ("renewal_request_ids", "=", False),
-            ("renewal_policy_ids", "=", False),
             *(["|"] * (len(by_tier) - 1)),
             *(term for condition in by_tier for term in condition),
         ]
+
+    @api.model
+    def _renewal_due_query(self, today, limit=None, order=None):
+        """The terms of _renewal_due_domain that have neither a renewal request
+        (an archived one counts) nor a next term, as NOT EXISTS conditions: the
+        planner makes them anti-joins on the unique indexes, where the ORM's
+        ``renewal_request_ids = False`` is ``id NOT IN (subquery)``, which
+        needs the statistics to be planned well."""
+        query = self.with_context(active_test=False)._search(
+            self._renewal_due_domain(today), limit=limit, order=order
+        )
+        policy_id = SQL.identifier(query.table, "id")
+        query.add_where(
+            SQL(
+                "NOT EXISTS (SELECT 1 FROM insurance_service_request r "
+                "WHERE r.renewed_policy_id = %s)",
+                policy_id,
+            )
+        )
+        query.add_where(
+            SQL(
+                "NOT EXISTS (SELECT 1 FROM insurance_policy n WHERE n.previous_policy_id = %s)",
+                policy_id,
+            )
+        )
+        return query
 
     @api.model
     def _cron_generate_renewals(self):
@@ -393,16 +440,62 @@ class InsurancePolicy(models.Model):
         Exactly one request per term, whatever reruns, crashes or overlaps:
         only terms without a request are selected, rows another run holds are
         skipped (``FOR UPDATE SKIP LOCKED``), and a unique index on the
-        request's renewed term refuses any second request.
+        request's renewed term refuses any second request. Set-based: a batch
+        costs the same number of queries whatever its size.
         """
         Policy = self.sudo().with_context(active_test=False)
-        domain = Policy._renewal_due_domain(fields.Date.context_today(self))
-        policies = Policy.search(domain, limit=RENEWAL_BATCH_SIZE, order="date_end, id")
+        today = fields.Date.context_today(self)
+        query = Policy._renewal_due_query(today, limit=RENEWAL_BATCH_SIZE, order="date_end, id")
+        policies = Policy.browse(query.get_result_ids())
         locked = Policy._renewal_lock(policies)
         self.env["insurance.service.request"]._create_renewal_requests(locked)
-        remaining = Policy.search_count(domain) if len(policies) == RENEWAL_BATCH_SIZE else 0
+        remaining = 0
+        if len(policies) == RENEWAL_BATCH_SIZE:
+            self.env.flush_all()
+            self.env.cr.execute(Policy._renewal_due_query(today).select(SQL("COUNT(*)")))
+            remaining = self.env.cr.fetchone()[0]
         self.env["ir.cron"]._notify_progress(done=len(locked), remaining=remaining)
         return locked
+
+    def _renewal_log_opened(self, requests):
+        """Log on each renewed term of ``requests`` the message its renewal
+        state's tracking would post (Renewal: Renewal Open), all inserted by
+        one create instead of a round of queries per policy."""
+        if not requests:
+            return
+        requests = requests.sudo()
+        Policy = self.sudo()
+        col_info = Policy.fields_get(["renewal_state"], attributes=("string", "type", "selection"))[
+            "renewal_state"
+        ]
+        Tracking = self.env["mail.tracking.value"]
+        author_id, email_from = Policy._message_compute_author(raise_on_email=False)
+        base = {
+            "author_id": author_id,
+            "email_from": email_from,
+            "model": self._name,
+            "message_type": "notification",
+            "is_internal": True,
+            "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+            "email_add_signature": False,
+            "message_id": generate_tracking_message_id("message-notify"),
+            "record_alias_domain_id": False,
+            "record_company_id": False,
+            "record_name": False,
+            "reply_to": self.env["mail.thread"]._notify_get_reply_to(default=email_from)[False],
+        }
+        renewed = requests.renewed_policy_id
+        # as the tracking's own messages, no body: the tracking value says it
+        # (a body would be sanitised message by message)
+        messages = Policy._message_create(
+            [dict(base, res_id=policy.id, body="") for policy in renewed]
+        )
+        # mail.message creates the tracking values of its messages one message
+        # at a time: all of them in one create here
+        tracking = Tracking._create_tracking_values(
+            False, "open", "renewal_state", col_info, renewed[:1]
+        )
+        Tracking.sudo().create([dict(tracking, mail_message_id=message.id) for message in messages])
 
     @api.model
     def _renewal_lock(self, policies):
