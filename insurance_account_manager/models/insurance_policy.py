@@ -379,16 +379,19 @@ class InsurancePolicy(models.Model):
     # ------------------------------------------------------------
 
     @api.model
+    def _renewal_horizons(self, today):
+        """``[(tier ids or None, last end date due)]``: see service.renewal_horizons."""
+        tiers = self.env["insurance.client.tier"].sudo().with_context(active_test=False).search([])
+        return service.renewal_horizons({tier.id: tier.renewal_lead_days for tier in tiers}, today)
+
+    @api.model
     def _renewal_due_domain(self, today):
         """Active terms due for renewal on ``today`` whose renewal has not
-        started: the end date within the lead time of the client's tier (see
-        _renewal_due_query for the terms that have a request or a next term)."""
-        tiers = self.env["insurance.client.tier"].sudo().with_context(active_test=False).search([])
-        horizons = service.renewal_horizons(
-            {tier.id: tier.renewal_lead_days for tier in tiers}, today
-        )
+        started: the end date within the lead time of the client's tier (the
+        scheduled action selects with _renewal_due_query, which leaves out the
+        terms that have a request or a next term too)."""
         by_tier = []
-        for tier_ids, last_end in horizons:
+        for tier_ids, last_end in self._renewal_horizons(today):
             by_tier.append(
                 [
                     "&",
@@ -408,15 +411,45 @@ class InsurancePolicy(models.Model):
 
     @api.model
     def _renewal_due_query(self, today, limit=None, order=None):
-        """The terms of _renewal_due_domain that have neither a renewal request
-        (an archived one counts) nor a next term, as NOT EXISTS conditions: the
-        planner makes them anti-joins on the unique indexes, where the ORM's
-        ``renewal_request_ids = False`` is ``id NOT IN (subquery)``, which
-        needs the statistics to be planned well."""
+        """The terms due for renewal on ``today`` (those of _renewal_due_domain)
+        that have neither a renewal request (an archived one counts) nor a next
+        term, as one query the planner runs along the partial index
+        insurance_policy_renewal_due_idx in end-date order: the client's lead
+        time as a CASE on its tier over a join (the domain's
+        ``partner_id.insurance_tier_id in ...`` hashes every client of a tier
+        first), and NOT EXISTS conditions, anti-joins on the unique indexes
+        (the ORM's ``renewal_request_ids = False`` is ``id NOT IN
+        (subquery)``, which needs the statistics to be planned well)."""
+        horizons = self._renewal_horizons(today)
         query = self.with_context(active_test=False)._search(
-            self._renewal_due_domain(today), limit=limit, order=order
+            [
+                ("active", "=", True),
+                ("state", "=", "active"),
+                ("renewal_state", "=", False),
+                ("date_end", "<=", max(last_end for _tiers, last_end in horizons)),
+            ],
+            limit=limit,
+            order=order,
         )
-        policy_id = SQL.identifier(query.table, "id")
+        policy = query.table
+        client = query.join(policy, "partner_id", "res_partner", "id", "partner_id")
+        tier = SQL.identifier(client, "insurance_tier_id")
+        cases = [
+            SQL("WHEN %s = ANY(%s) THEN %s::date", tier, list(tier_ids), last_end)
+            for tier_ids, last_end in horizons
+            if tier_ids is not None
+        ]
+        tierless_end = next((last_end for tier_ids, last_end in horizons if tier_ids is None), None)
+        query.add_where(
+            SQL(
+                "%s <= CASE %s WHEN %s IS NULL THEN %s::date ELSE NULL END",
+                SQL.identifier(policy, "date_end"),
+                SQL(" ").join(cases),
+                tier,
+                tierless_end,
+            )
+        )
+        policy_id = SQL.identifier(policy, "id")
         query.add_where(
             SQL(
                 "NOT EXISTS (SELECT 1 FROM insurance_service_request r "
@@ -441,19 +474,19 @@ class InsurancePolicy(models.Model):
         only terms without a request are selected, rows another run holds are
         skipped (``FOR UPDATE SKIP LOCKED``), and a unique index on the
         request's renewed term refuses any second request. Set-based: a batch
-        costs the same number of queries whatever its size.
+        costs the same number of queries whatever its size. The progress
+        reports what remains up to one batch ahead (the same ordered scan,
+        twice the batch), which is what the scheduler needs to run again; a
+        full count of the due terms would cost more than the batch itself.
         """
         Policy = self.sudo().with_context(active_test=False)
         today = fields.Date.context_today(self)
-        query = Policy._renewal_due_query(today, limit=RENEWAL_BATCH_SIZE, order="date_end, id")
-        policies = Policy.browse(query.get_result_ids())
+        query = Policy._renewal_due_query(today, limit=2 * RENEWAL_BATCH_SIZE, order="date_end, id")
+        due_ids = query.get_result_ids()
+        policies = Policy.browse(due_ids[:RENEWAL_BATCH_SIZE])
         locked = Policy._renewal_lock(policies)
         self.env["insurance.service.request"]._create_renewal_requests(locked)
-        remaining = 0
-        if len(policies) == RENEWAL_BATCH_SIZE:
-            self.env.flush_all()
-            self.env.cr.execute(Policy._renewal_due_query(today).select(SQL("COUNT(*)")))
-            remaining = self.env.cr.fetchone()[0]
+        remaining = len(due_ids) - len(policies)
         self.env["ir.cron"]._notify_progress(done=len(locked), remaining=remaining)
         return locked
 

@@ -358,7 +358,7 @@ class TestServiceRenewal(ServiceCommon):
 # 50 and for 500 renewals once Odoo's own 100-row chunks of INSERT and UPDATE
 # statements are lifted (with them, a batch of 500 adds one statement per
 # table and chunk of 100 rows: 6 tables, 4 more chunks).
-RENEWAL_BATCH_QUERY_BUDGET = 29
+RENEWAL_BATCH_QUERY_BUDGET = 27
 ODOO_ROW_CHUNK = 100
 
 
