@@ -254,7 +254,7 @@ class InsuranceServiceRequest(models.Model):
                 first_stages[renewal_type] = renewal_type._first_stage()
             vals_list.append(
                 {
-                    "name": _("Renewal of %(policy)s", policy=policy.name),
+                    "name": self.env._("Renewal of %(policy)s", policy=policy.name),
                     "type_id": renewal_type.id,
                     "stage_id": first_stages[renewal_type].id,
                     "company_id": company.id,

@@ -341,3 +341,34 @@ class TestServiceDashboard(ServiceCommon):
             .create({"name": "Awaiting the broker"})
         )
         self.assertEqual(stage.type_ids, self.type_survey)
+
+    def test_risk_surveys_board_and_sla_menu(self):
+        """Service > Risk Surveys is the risk survey pipeline's board, grouped by
+        its stages (not by service type); loss prevention has its own; the SLA
+        rules have a menu under Configuration; deadlines show no seconds."""
+        Action = self.env["ir.actions.act_window"]
+        surveys = Action._for_xml_id(
+            "insurance_account_manager.insurance_service_request_action_risk_survey"
+        )
+        self.assertEqual(surveys["domain"], "[('type_code', '=', 'risk_survey')]")
+        self.assertNotIn("group_by", surveys["context"])
+        self.assertNotIn("group_type", surveys["context"])
+        groups = self.Request.with_context(default_type_id=self.type_survey.id).web_read_group(
+            [("type_code", "=", "risk_survey")], ["stage_id"], ["stage_id"]
+        )["groups"]
+        self.assertEqual(
+            [group["stage_id"][0] for group in groups], self.type_survey.stage_ids.sorted().ids
+        )
+        prevention = Action._for_xml_id(
+            "insurance_account_manager.insurance_service_request_action_loss_prevention"
+        )
+        self.assertEqual(prevention["domain"], "[('type_code', '=', 'loss_prevention')]")
+        sla_menu = self.env.ref("insurance_account_manager.insurance_service_sla_menu")
+        self.assertEqual(sla_menu.action.res_model, "insurance.service.sla")
+        self.assertEqual(
+            sla_menu.parent_id,
+            self.env.ref("insurance_account_manager.insurance_menu_config_service"),
+        )
+        for view in ("view_kanban", "view_list", "view_form"):
+            arch = self.env.ref(f"insurance_account_manager.insurance_service_request_{view}").arch
+            self.assertIn("'show_seconds': False", arch, view)
