@@ -44,6 +44,7 @@
         "views/insurance_assignment_batch_views.xml",
         "wizard/insurance_client_reassign_views.xml",
         "wizard/insurance_service_request_lost_views.xml",
+        "wizard/insurance_service_request_won_views.xml",
         "views/insurance_service_type_views.xml",
         "views/insurance_service_request_views.xml",
         "views/res_config_settings_views.xml",

@@ -185,6 +185,49 @@ class InsuranceClaim(models.Model):
                 )
             )
 
+    @api.onchange("amount_paid", "amount_claimed")
+    def _onchange_amount_paid_above_claimed(self):
+        if self._is_paid_above_claimed():
+            return {
+                "warning": {
+                    "title": _("Paid above the claimed amount"),
+                    "message": _(
+                        "The amount paid (%(paid)s) is above the amount claimed "
+                        "(%(claimed)s): check the settlement. Saved as it is, the claim "
+                        "gets a note and the account manager a to-do to review it.",
+                        paid=self.currency_id.format(self.amount_paid),
+                        claimed=self.currency_id.format(self.amount_claimed),
+                    ),
+                }
+            }
+
+    def _is_paid_above_claimed(self):
+        self.ensure_one()
+        currency = self.currency_id or self.env.company.currency_id
+        return bool(self.amount_claimed) and (
+            currency.compare_amounts(self.amount_paid, self.amount_claimed) > 0
+        )
+
+    def _flag_paid_above_claimed(self):
+        """A note on each claim paid above what was claimed, and a to-do for
+        the client's account manager to review it: accepted, not silent."""
+        for claim in self.sudo():
+            currency = claim.currency_id
+            claim.message_post(
+                body=_(
+                    "Paid above the claimed amount: %(paid)s paid, %(claimed)s claimed.",
+                    paid=currency.format(claim.amount_paid),
+                    claimed=currency.format(claim.amount_claimed),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+            if claim.account_manager_id:
+                claim.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=_("Review a payment above the claimed amount"),
+                    user_id=claim.account_manager_id.id,
+                )
+
     @api.constrains("date_loss", "policy_id")
     def _check_date_loss(self):
         for claim in self:
@@ -249,6 +292,7 @@ class InsuranceClaim(models.Model):
                     or new
                 )
         self.env["insurance.service.request"]._create_claim_requests(claims)
+        claims.filtered(lambda claim: claim._is_paid_above_claimed())._flag_paid_above_claimed()
         return claims
 
     def write(self, vals):
@@ -259,7 +303,13 @@ class InsuranceClaim(models.Model):
             self._check_policy_access(
                 self.policy_id | self.env["insurance.policy"].browse(vals["policy_id"])
             )
+        amounts = {"amount_paid", "amount_claimed"} & set(vals)
+        above_before = self.filtered(lambda c: c._is_paid_above_claimed()) if amounts else self
         result = super().write(vals)
+        if amounts:
+            (
+                self.filtered(lambda c: c._is_paid_above_claimed()) - above_before
+            )._flag_paid_above_claimed()
         if "stage_id" in vals:
             requests = (
                 self.env["insurance.service.request"]

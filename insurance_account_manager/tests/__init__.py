@@ -14,6 +14,7 @@ from . import test_security_read
 from . import test_service_claim
 from . import test_service_mail
 from . import test_service_performance
+from . import test_service_pipeline
 from . import test_service_renewal
 from . import test_service_request
 from . import test_service_sla
