@@ -28,5 +28,8 @@ from . import res_partner
 # must run first (see res_partner_tiering.ResPartner.write)
 from . import res_partner_assignment
 from . import res_partner_tiering
+from . import res_partner_crm
+from . import crm_lead
+from . import crm_team
 from . import res_users
 from . import res_config_settings
