@@ -21,6 +21,7 @@
         "security/insurance_service_request_security.xml",
         "security/insurance_service_type_security.xml",
         "security/crm_lead_security.xml",
+        "security/insurance_needs_analysis_security.xml",
         "data/insurance_line_data.xml",
         "data/insurance_client_tier_data.xml",
         "data/insurance_claim_stage_data.xml",
@@ -30,6 +31,7 @@
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
         "data/mail_activity_type_data.xml",
+        "data/insurance_needs_data.xml",
         "views/insurance_line_views.xml",
         "views/insurance_client_tier_views.xml",
         "views/insurance_tier_rule_views.xml",
@@ -51,6 +53,7 @@
         "views/res_partner_crm_views.xml",
         "views/res_config_settings_views.xml",
         "views/insurance_menus.xml",
+        "views/insurance_needs_analysis_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

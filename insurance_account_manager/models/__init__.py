@@ -2,6 +2,7 @@ from . import insurance_input_mixin
 from . import insurance_client_rule_mixin
 from . import insurance_line
 from . import insurance_client_tier
+from . import insurance_client_tier_needs
 from . import insurance_tier_rule
 from . import insurance_tier_history
 from . import insurance_claim_stage
@@ -31,5 +32,11 @@ from . import res_partner_tiering
 from . import res_partner_crm
 from . import crm_lead
 from . import crm_team
+from . import insurance_needs_question
+from . import insurance_needs_analysis
+from . import insurance_needs_answer
+from . import insurance_coverage_gap
+from . import res_partner_needs
 from . import res_users
 from . import res_config_settings
+from . import res_config_settings_needs

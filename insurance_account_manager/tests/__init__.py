@@ -5,6 +5,7 @@ from . import test_claim
 from . import test_crm_lead
 from . import test_i18n
 from . import test_multicompany
+from . import test_needs_analysis
 from . import test_policy
 from . import test_reassign
 from . import test_reassign_concurrency
