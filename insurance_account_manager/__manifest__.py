@@ -32,6 +32,7 @@
         "data/ir_cron_data.xml",
         "data/mail_activity_type_data.xml",
         "data/insurance_needs_data.xml",
+        "data/insurance_retention_data.xml",
         "views/insurance_line_views.xml",
         "views/insurance_client_tier_views.xml",
         "views/insurance_tier_rule_views.xml",
@@ -54,6 +55,7 @@
         "views/res_config_settings_views.xml",
         "views/insurance_menus.xml",
         "views/insurance_needs_analysis_views.xml",
+        "views/res_partner_retention_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

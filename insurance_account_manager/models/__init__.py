@@ -37,6 +37,8 @@ from . import insurance_needs_analysis
 from . import insurance_needs_answer
 from . import insurance_coverage_gap
 from . import res_partner_needs
+from . import res_partner_retention
 from . import res_users
 from . import res_config_settings
 from . import res_config_settings_needs
+from . import res_config_settings_retention

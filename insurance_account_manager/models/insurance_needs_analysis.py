@@ -179,22 +179,20 @@ class InsuranceNeedsAnalysis(models.Model):
                 )
                 .mapped("res_id")
             )
-            model_id = self.env["ir.model"]._get_id("res.partner")
-            values = [
-                {
-                    "res_model_id": model_id,
-                    "res_id": analysis.partner_id.id,
-                    "activity_type_id": activity_type.id,
-                    "user_id": analysis.partner_id.account_manager_id.id,
-                    "summary": _("Renew the needs analysis"),
-                    "note": Markup("<p>%s</p>")
-                    % _("The needs analysis of %(date)s has expired.", date=analysis.date),
-                    "date_deadline": fields.Date.context_today(self),
-                }
-                for analysis in self
-                if analysis.partner_id.account_manager_id and analysis.partner_id.id not in already
-            ]
-            self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(values)
+            self.env["res.partner"]._insurance_insert_activities(
+                activity_type,
+                [
+                    (
+                        analysis.partner_id,
+                        analysis.partner_id.account_manager_id,
+                        _("Renew the needs analysis"),
+                        Markup("<p>%s</p>")
+                        % _("The needs analysis of %(date)s has expired.", date=analysis.date),
+                    )
+                    for analysis in self
+                    if analysis.partner_id.id not in already
+                ],
+            )
         self.write({"expiry_notified": True})
 
     @api.model
