@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 
 from ..tools import validation
 from .insurance_needs_question import ANSWER_TYPES, NEEDS_SEGMENTS
@@ -53,3 +54,21 @@ class InsuranceNeedsAnswer(models.Model):
             or (kind == "quantity" and self.quantity > 0)
             or (kind == "amount" and self.amount > 0)
         )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            # answers go into analyses the user may change
+            self.env["insurance.needs.analysis"].browse(
+                {vals["analysis_id"] for vals in vals_list if vals.get("analysis_id")}
+            ).check_access("write")
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if (
+            not self.env.su
+            and "analysis_id" in vals
+            and any(answer.analysis_id.id != vals["analysis_id"] for answer in self)
+        ):
+            raise AccessError(_("An answer stays in its analysis."))
+        return super().write(vals)
