@@ -22,6 +22,7 @@
         "security/insurance_service_type_security.xml",
         "security/crm_lead_security.xml",
         "security/insurance_needs_analysis_security.xml",
+        "security/insurance_competitor_security.xml",
         "data/insurance_line_data.xml",
         "data/insurance_client_tier_data.xml",
         "data/insurance_claim_stage_data.xml",
@@ -56,6 +57,7 @@
         "views/insurance_menus.xml",
         "views/insurance_needs_analysis_views.xml",
         "views/res_partner_retention_views.xml",
+        "views/insurance_competitor_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

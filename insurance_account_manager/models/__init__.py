@@ -23,6 +23,7 @@ from . import insurance_service_request_sla
 from . import insurance_service_request_renewal
 from . import insurance_service_request_survey
 from . import insurance_service_recommendation
+from . import insurance_service_request_competitor
 from . import res_partner
 
 # assignment before tiering: the tier override of write re-enters write and
@@ -38,6 +39,9 @@ from . import insurance_needs_answer
 from . import insurance_coverage_gap
 from . import res_partner_needs
 from . import res_partner_retention
+from . import res_partner_competitor
+from . import insurance_competitor_price
+from . import crm_lead_competitor
 from . import res_users
 from . import res_config_settings
 from . import res_config_settings_needs

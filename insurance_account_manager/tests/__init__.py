@@ -2,6 +2,7 @@ from . import test_access_rights
 from . import test_assignment
 from . import test_assignment_concurrency
 from . import test_claim
+from . import test_competitor
 from . import test_crm_lead
 from . import test_i18n
 from . import test_multicompany
