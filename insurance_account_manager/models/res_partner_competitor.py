@@ -18,6 +18,7 @@ class ResPartner(models.Model):
     )
     insurance_competitor_note = fields.Text(
         string="Competitor Notes",
+        copy=False,
         groups=GROUP_INSURANCE_AM,
         help="Strategy, strengths and weaknesses seen by the managers.",
     )
