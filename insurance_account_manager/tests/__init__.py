@@ -2,11 +2,15 @@ from . import test_access_rights
 from . import test_assignment
 from . import test_assignment_concurrency
 from . import test_claim
+from . import test_competitor
+from . import test_crm_lead
 from . import test_i18n
 from . import test_multicompany
+from . import test_needs_analysis
 from . import test_policy
 from . import test_reassign
 from . import test_reassign_concurrency
+from . import test_retention_risk
 from . import test_security_book
 from . import test_security_input
 from . import test_security_managers
@@ -21,6 +25,7 @@ from . import test_service_sla
 from . import test_service_survey
 from . import test_tiering
 from . import test_tools_assignment
+from . import test_tools_retention_risk
 from . import test_tools_service
 from . import test_tools_tiering
 from . import test_tools_validation
