@@ -30,3 +30,5 @@ from . import res_partner_assignment
 from . import res_partner_tiering
 from . import res_users
 from . import res_config_settings
+from . import insurance_scorecard
+from . import res_config_settings_scorecard

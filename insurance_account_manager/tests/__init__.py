@@ -7,6 +7,7 @@ from . import test_multicompany
 from . import test_policy
 from . import test_reassign
 from . import test_reassign_concurrency
+from . import test_scorecard
 from . import test_security_book
 from . import test_security_input
 from . import test_security_managers
@@ -20,6 +21,7 @@ from . import test_service_sla
 from . import test_service_survey
 from . import test_tiering
 from . import test_tools_assignment
+from . import test_tools_scorecard
 from . import test_tools_service
 from . import test_tools_tiering
 from . import test_tools_validation

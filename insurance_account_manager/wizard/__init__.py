@@ -1,3 +1,4 @@
 from . import insurance_client_reassign_line
 from . import insurance_client_reassign
 from . import insurance_service_request_lost
+from . import insurance_scorecard_compute
