@@ -21,6 +21,7 @@ from . import insurance_service_request
 from . import insurance_service_request_sla
 from . import insurance_service_request_renewal
 from . import insurance_service_request_survey
+from . import insurance_service_request_rating
 from . import insurance_service_recommendation
 from . import res_partner
 
@@ -29,6 +30,7 @@ from . import res_partner
 from . import res_partner_assignment
 from . import res_partner_tiering
 from . import res_users
+from . import res_users_eligibility
 from . import res_config_settings
 from . import insurance_scorecard
 from . import res_config_settings_scorecard

@@ -16,6 +16,15 @@ INCENTIVE_SCHEME_PARAM = PARAM_PREFIX + "incentive_scheme"
 INCENTIVE_BANDS_PARAM = PARAM_PREFIX + "incentive_bands"
 INCENTIVE_POOL_PARAM = PARAM_PREFIX + "incentive_pool"
 DEFAULT_BANDS = "0:0, 60:500, 80:1000, 90:2000"
+SATISFACTION_THRESHOLD_PARAM = PARAM_PREFIX + "satisfaction_threshold"
+DEFAULT_SATISFACTION_THRESHOLD = 3.0
+# Scorecards are written in bulk by the server: no creation message, no
+# follower, no tracking (their review is kept in validated/approved by/on).
+QUIET_CONTEXT = {
+    "tracking_disable": True,
+    "mail_create_nolog": True,
+    "mail_create_nosubscribe": True,
+}
 PERIOD_TYPES = [("month", "Month"), ("quarter", "Quarter"), ("year", "Year")]
 STATES = [("draft", "Draft"), ("validated", "Validated"), ("approved", "Incentive Approved")]
 # The only field a user writes on a scorecard; every other value is the server's.
@@ -57,6 +66,7 @@ class InsuranceScorecard(models.Model):
 
     _name = "insurance.scorecard"
     _description = "Account Manager Scorecard"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "date_from desc, period_type, score desc, id"
 
     name = fields.Char(compute="_compute_name", store=True)
@@ -451,7 +461,54 @@ class InsuranceScorecard(models.Model):
                     "team_size": sizes.get(user_id, 0),
                 }
             )
-        return self.create(vals_list)
+        cards = self.with_context(**QUIET_CONTEXT).create(vals_list)
+        cards._schedule_satisfaction_reviews()
+        return cards.with_env(self.env)
+
+    def _schedule_satisfaction_reviews(self):
+        """A manager whose satisfaction stays under the threshold of Settings
+        for this period and the one before (same kind of period) gets a review
+        activity for their team lead, on this period's scorecard."""
+        try:
+            threshold = float(
+                self.env["ir.config_parameter"].sudo().get_param(SATISFACTION_THRESHOLD_PARAM)
+                or DEFAULT_SATISFACTION_THRESHOLD
+            )
+        except ValueError:
+            threshold = DEFAULT_SATISFACTION_THRESHOLD
+        low = self.filtered(
+            lambda c: c.rating_count and c.satisfaction < threshold and c.team_id.user_id
+        )
+        if not low:
+            return
+        previous = defaultdict(lambda: None)
+        for card in low:
+            date_from, _date_to = scorecard.previous_period(card.period_type, card.date_from)
+            previous[card.user_id.id, card.period_type, date_from, card.company_id.id] = None
+        before = self.search(
+            [
+                ("user_id", "in", low.user_id.ids),
+                ("date_from", "in", list({key[2] for key in previous})),
+            ]
+        )
+        for card in before:
+            key = (card.user_id.id, card.period_type, card.date_from, card.company_id.id)
+            if key in previous:
+                previous[key] = card.satisfaction if card.rating_count else None
+        for card in low:
+            date_from, _date_to = scorecard.previous_period(card.period_type, card.date_from)
+            key = (card.user_id.id, card.period_type, date_from, card.company_id.id)
+            if scorecard.below_for_periods([previous[key], card.satisfaction], threshold):
+                card.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=_("Review the satisfaction of %(manager)s", manager=card.user_id.name),
+                    note=_(
+                        "Clients rated %(manager)s below %(threshold)s for two periods in a row.",
+                        manager=card.user_id.name,
+                        threshold=threshold,
+                    ),
+                    user_id=card.team_id.user_id.id,
+                )
 
     @api.model
     def _period_start(self, period_type, day):
@@ -678,9 +735,27 @@ class InsuranceScorecard(models.Model):
 
     @api.model
     def _rating_figures(self, start, end, company):
-        """[(manager id, ratings, average rating)] of the ratings given in the
-        period; none before the satisfaction ratings exist."""
-        return []
+        """[(manager id, ratings, average rating)] of the ratings clients gave
+        in the period (``start`` included, ``end`` excluded) to the requests of
+        ``company``, for the manager of the request's closing day."""
+        self.env["rating.rating"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT s.user_id, count(*), avg(rt.rating)
+              FROM rating_rating rt
+              JOIN insurance_report_service s ON s.request_id = rt.res_id
+             WHERE rt.res_model = 'insurance.service.request' AND rt.consumed
+               AND rt.rating >= 1 AND rt.write_date >= %s AND rt.write_date < %s
+               AND s.company_id = %s AND s.user_id IS NOT NULL
+             GROUP BY s.user_id
+            """,
+                start,
+                end,
+                company.id,
+            )
+        )
+        return self.env.cr.fetchall()
 
     @api.model
     def _kpi_complete(self, kpis):

@@ -29,6 +29,7 @@ class InsuranceReportService(models.Model):
             "date_open",
             "date_closed",
             "sla_deadline",
+            "rating_last_value",
             "active",
         ],
         "res.partner": ["backup_manager_id", "account_manager_id"],
@@ -63,6 +64,12 @@ class InsuranceReportService(models.Model):
         readonly=True,
         aggregator="avg",
         help="Of the requests closed that had an SLA, the share closed by their SLA deadline.",
+    )
+    rating = fields.Float(
+        string="Client Rating",
+        readonly=True,
+        aggregator="avg",
+        help="Last rating (1 to 5) the client gave the request; average here.",
     )
     hours_to_close = fields.Float(
         string="Hours to Close",
@@ -110,7 +117,8 @@ class InsuranceReportService(models.Model):
                                 ELSE 0.0 END AS sla_compliance,
                            CASE WHEN r.date_closed IS NOT NULL
                                 THEN EXTRACT(EPOCH FROM r.date_closed - r.date_open) / 3600.0
-                           END AS hours_to_close
+                           END AS hours_to_close,
+                           NULLIF(r.rating_last_value, 0) AS rating
                       FROM insurance_service_request r
                       LEFT JOIN res_partner p ON p.id = r.partner_id
                      WHERE r.active

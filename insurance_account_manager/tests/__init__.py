@@ -8,6 +8,7 @@ from . import test_policy
 from . import test_reassign
 from . import test_reassign_concurrency
 from . import test_scorecard
+from . import test_scorecard_rating
 from . import test_security_book
 from . import test_security_input
 from . import test_security_managers

@@ -378,10 +378,12 @@ class TestScorecard(ScorecardCommon):
         self.assertGreaterEqual(len(cards), 9)
 
 
-# Measured (Odoo 18): the 9 grouped KPI queries, the search and delete of the
-# drafts, the teams, the settings and one INSERT per 100 scorecards: 20 for
-# the 3 managers of the book (and the demo ones) and for 6 more with 12 clients.
-SCORECARD_QUERY_BUDGET = 20
+# Measured (Odoo 18): 26 for the 3 managers of the book (and the demo ones)
+# and for 6 more managers with 12 more clients: the 9 grouped KPI queries
+# (ratings included), the search and delete of the drafts (with their
+# activities and followers), the teams, the settings, the previous period for
+# the satisfaction reviews and one INSERT per 100 scorecards.
+SCORECARD_QUERY_BUDGET = 26
 
 
 @tagged("post_install", "-at_install", "insurance")
