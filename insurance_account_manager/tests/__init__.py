@@ -28,4 +28,5 @@ from . import test_tools_tiering
 from . import test_tools_validation
 from . import test_tracking
 from . import test_ui
+from . import test_ui_scorecard
 from . import test_ui_service
