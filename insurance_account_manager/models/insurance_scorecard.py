@@ -423,7 +423,7 @@ class InsuranceScorecard(models.Model):
             ]
         )
         frozen_users = {c.user_id.id for c in existing if c.state != "draft"}
-        existing.filtered(lambda c: c.state == "draft").unlink()
+        drafts = {c.user_id.id: c for c in existing if c.state == "draft"}
         teams = self._user_teams(list(values))
         weights = self._score_weights()
         best = defaultdict(lambda: {"new_clients": 0, "requests": 0})
@@ -461,9 +461,50 @@ class InsuranceScorecard(models.Model):
                     "team_size": sizes.get(user_id, 0),
                 }
             )
-        cards = self.with_context(**QUIET_CONTEXT).create(vals_list)
+        # drafts are refreshed in place (their note and activities stay), the
+        # others created; drafts of users without figures any more are dropped
+        updates = [vals for vals in vals_list if vals["user_id"] in drafts]
+        self._update_drafts({drafts[vals["user_id"]].id: vals for vals in updates})
+        refreshed = self.browse([drafts[vals["user_id"]].id for vals in updates])
+        (self.browse([c.id for c in drafts.values()]) - refreshed).unlink()
+        cards = refreshed | self.with_context(**QUIET_CONTEXT).create(
+            [vals for vals in vals_list if vals["user_id"] not in drafts]
+        )
         cards._schedule_satisfaction_reviews()
         return cards.with_env(self.env)
+
+    def _update_drafts(self, vals_by_id):
+        """Write ``{scorecard id: values}`` (the same fields for all) in one
+        UPDATE statement, whatever the number of scorecards."""
+        if not vals_by_id:
+            return
+        names = sorted({name for vals in vals_by_id.values() for name in vals})
+        columns = [SQL.identifier(name) for name in names]
+        casts = [SQL(self._fields[name].column_type[1]) for name in names]
+        rows = [
+            SQL(
+                "(%s, %s)",
+                card_id,
+                SQL(", ").join(
+                    SQL("%s::%s", vals[name] if vals[name] is not None else None, cast)
+                    for name, cast in zip(names, casts, strict=True)
+                ),
+            )
+            for card_id, vals in vals_by_id.items()
+        ]
+        self.env.cr.execute(
+            SQL(
+                """UPDATE insurance_scorecard AS card
+                      SET %s, write_date = now() AT TIME ZONE 'UTC', write_uid = %s
+                     FROM (VALUES %s) AS v(id, %s)
+                    WHERE card.id = v.id""",
+                SQL(", ").join(SQL("%s = v.%s", column, column) for column in columns),
+                self.env.uid,
+                SQL(", ").join(rows),
+                SQL(", ").join(columns),
+            )
+        )
+        self.browse(list(vals_by_id)).invalidate_recordset()
 
     def _schedule_satisfaction_reviews(self):
         """A manager whose satisfaction stays under the threshold of Settings
@@ -477,7 +518,12 @@ class InsuranceScorecard(models.Model):
         except ValueError:
             threshold = DEFAULT_SATISFACTION_THRESHOLD
         low = self.filtered(
-            lambda c: c.rating_count and c.satisfaction < threshold and c.team_id.user_id
+            lambda c: (
+                c.rating_count
+                and c.satisfaction < threshold
+                and c.team_id.user_id
+                and not c.activity_ids
+            )
         )
         if not low:
             return

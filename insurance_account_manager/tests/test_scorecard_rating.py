@@ -86,6 +86,14 @@ class TestScorecardRating(InsuranceRpcCase):
             "UPDATE rating_rating SET write_date = %s WHERE id = %s", (last_month, old_rating.id)
         )
         Scorecard = self.env["insurance.scorecard"]
+        ICP = self.env["ir.config_parameter"]
+        # a threshold of 1: a rating of 1 is not below it, no review
+        ICP.set_param("insurance_account_manager.satisfaction_threshold", "1")
+        Scorecard._compute_scorecards("month", last_month, self.company)
+        now = Scorecard._compute_scorecards("month", today, self.company)
+        self.assertFalse(now.filtered(lambda c: c.user_id == self.user_am).activity_ids)
+        # the default threshold (3): below in both months
+        ICP.set_param("insurance_account_manager.satisfaction_threshold", "3")
         before = Scorecard._compute_scorecards("month", last_month, self.company)
         card_before = before.filtered(lambda c: c.user_id == self.user_am)
         self.assertEqual((card_before.rating_count, card_before.satisfaction), (1, 1.0))
@@ -94,12 +102,10 @@ class TestScorecardRating(InsuranceRpcCase):
         card = now.filtered(lambda c: c.user_id == self.user_am)
         self.assertEqual(card.activity_ids.user_id, self.user_lead)
         self.assertIn(self.user_am.name, card.activity_ids.summary)
-        # above the threshold (set to 1): no review
-        self.env["ir.config_parameter"].set_param(
-            "insurance_account_manager.satisfaction_threshold", "1"
-        )
-        now = Scorecard._compute_scorecards("month", today, self.company)
-        self.assertFalse(now.filtered(lambda c: c.user_id == self.user_am).activity_ids)
+        # a draft is refreshed in place: the review is not scheduled twice
+        again = Scorecard._compute_scorecards("month", today, self.company)
+        self.assertEqual(again.filtered(lambda c: c.user_id == self.user_am), card)
+        self.assertEqual(len(card.activity_ids), 1)
 
     def test_candidate_managers(self):
         handled = [self._request(handler_id=self.user_handler.id) for _i in range(3)]
