@@ -22,6 +22,7 @@ from . import insurance_service_request
 from . import insurance_service_request_sla
 from . import insurance_service_request_renewal
 from . import insurance_service_request_survey
+from . import insurance_service_request_rating
 from . import insurance_service_recommendation
 from . import insurance_service_request_competitor
 from . import res_partner
@@ -43,6 +44,9 @@ from . import res_partner_competitor
 from . import insurance_competitor_price
 from . import crm_lead_competitor
 from . import res_users
+from . import res_users_eligibility
 from . import res_config_settings
 from . import res_config_settings_needs
 from . import res_config_settings_retention
+from . import insurance_scorecard
+from . import res_config_settings_scorecard

@@ -11,6 +11,8 @@ from . import test_policy
 from . import test_reassign
 from . import test_reassign_concurrency
 from . import test_retention_risk
+from . import test_scorecard
+from . import test_scorecard_rating
 from . import test_security_book
 from . import test_security_input
 from . import test_security_managers
@@ -26,10 +28,12 @@ from . import test_service_survey
 from . import test_tiering
 from . import test_tools_assignment
 from . import test_tools_retention_risk
+from . import test_tools_scorecard
 from . import test_tools_service
 from . import test_tools_tiering
 from . import test_tools_validation
 from . import test_tracking
 from . import test_ui
+from . import test_ui_scorecard
 from . import test_ui_service
 from . import test_views_performance

@@ -4,3 +4,4 @@ from . import insurance_service_request_lost
 from . import insurance_service_request_won
 from . import insurance_service_request_lost_competitor
 from . import crm_lead_lost
+from . import insurance_scorecard_compute

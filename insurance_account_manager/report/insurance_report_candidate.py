@@ -1,0 +1,67 @@
+from odoo import fields, models, tools
+from odoo.tools import SQL
+
+CANDIDATE_THRESHOLD_PARAM = "insurance_account_manager.candidate_threshold"
+CANDIDATE_MIN_RATINGS_PARAM = "insurance_account_manager.candidate_min_ratings"
+DEFAULT_CANDIDATE_THRESHOLD = 4.5
+DEFAULT_CANDIDATE_MIN_RATINGS = 3
+
+
+class InsuranceReportCandidate(models.Model):
+    """Candidate managers (DESIGN S12: anyone whose service clients recognise
+    can become a manager): users outside the manager force whose handled
+    requests clients rated, on average, at or above the threshold of Settings,
+    with at least the minimum number of ratings."""
+
+    _name = "insurance.report.candidate"
+    _description = "Candidate Account Managers"
+    _auto = False
+    _rec_name = "user_id"
+    _order = "rating_avg desc, rating_count desc, id"
+    _depends = {
+        "insurance.service.request": ["handler_id", "rating_last_value"],
+        "res.users": ["is_account_manager", "active", "share"],
+        "rating.rating": ["res_model", "res_id", "rating", "consumed"],
+    }
+
+    user_id = fields.Many2one("res.users", string="Handler", readonly=True)
+    request_count = fields.Integer(string="Rated Requests", readonly=True)
+    rating_count = fields.Integer(string="Ratings", readonly=True)
+    rating_avg = fields.Float(
+        string="Average Rating",
+        readonly=True,
+        aggregator="avg",
+        help="Average rating (1 to 5) clients gave the requests this user handled.",
+    )
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL(
+                """
+            CREATE OR REPLACE VIEW %(table)s AS (
+                SELECT r.handler_id AS id,
+                       r.handler_id AS user_id,
+                       count(DISTINCT r.id) AS request_count,
+                       count(rt.id) AS rating_count,
+                       avg(rt.rating) AS rating_avg
+                  FROM insurance_service_request r
+                  JOIN rating_rating rt ON rt.res_model = 'insurance.service.request'
+                       AND rt.res_id = r.id AND rt.consumed AND rt.rating >= 1
+                  JOIN res_users u ON u.id = r.handler_id
+                 WHERE u.active AND NOT u.share AND NOT COALESCE(u.is_account_manager, FALSE)
+                 GROUP BY r.handler_id
+                HAVING count(rt.id) >= COALESCE(
+                           (SELECT value FROM ir_config_parameter WHERE key = %(min_key)s),
+                           %(min_default)s)::integer
+                   AND avg(rt.rating) >= COALESCE(
+                           (SELECT value FROM ir_config_parameter WHERE key = %(key)s),
+                           %(default)s)::float
+            )""",
+                table=SQL.identifier(self._table),
+                min_key=CANDIDATE_MIN_RATINGS_PARAM,
+                min_default=str(DEFAULT_CANDIDATE_MIN_RATINGS),
+                key=CANDIDATE_THRESHOLD_PARAM,
+                default=str(DEFAULT_CANDIDATE_THRESHOLD),
+            )
+        )
