@@ -22,7 +22,6 @@ CLIENT_BOOK_FIELDS = [
     "insurance_tier_locked",
     "insurance_tier_lock_reason",
     "insurance_tier_lock_until",
-    "insurance_tier_checked_on",
     "insurance_tier_history_ids",
     "insurance_unassigned_reason",
     "insurance_assignment_checked_on",
@@ -41,7 +40,6 @@ CLIENT_STORED_FIELDS = [
     "annual_premium",
     "insurance_tier_id",
     "insurance_tier_locked",
-    "insurance_tier_checked_on",
     "insurance_unassigned_reason",
     "insurance_assignment_checked_on",
 ]
