@@ -12,6 +12,8 @@ from odoo.tools.mail import generate_tracking_message_id
 from ..tools import tiering
 from .res_partner import GROUP_INSURANCE_ADMIN, GROUP_INSURANCE_AM
 
+GROUP_INSURANCE_TEAM_LEAD = "insurance_account_manager.insurance_group_team_lead"
+
 # Clients whose tier one call of the scheduled action recomputes (then it
 # re-triggers itself while more remain): a constant number of queries per batch.
 TIER_BATCH_SIZE = 500
@@ -43,6 +45,18 @@ LOSS_RATIO_MONTHS = 12
 # due this many days later.
 KEY_TIER_CODE = "key"
 KEY_CLIENT_ACTIVITY_DAYS = 7
+# A client's tier and its lock are set by team leads (their teams' clients)
+# and administrators only; an account manager requests a lock, which the team
+# lead approves or refuses.
+TIER_LOCK_FIELDS = (
+    "insurance_tier_id",
+    "insurance_tier_locked",
+    "insurance_tier_lock_reason",
+    "insurance_tier_lock_until",
+)
+# Fields of the lock request set by the server only (request, approve, refuse).
+TIER_REQUEST_SERVER_FIELDS = ("insurance_tier_request_state", "insurance_tier_request_user_id")
+TIER_LOCK_REQUEST_ACTIVITY = "insurance_account_manager.mail_activity_type_tier_lock_request"
 # Marks the inner write of _insurance_write_tier: an object, which no RPC
 # context (JSON) can carry, so a client cannot skip the tier-lock check.
 _TIER_WRITE_TOKEN = object()
@@ -86,6 +100,41 @@ class ResPartner(models.Model):
     insurance_tier_history_ids = fields.One2many(
         "insurance.tier.history", "partner_id", string="Tier History", groups=GROUP_INSURANCE_AM
     )
+    # Lock request: filled by the account manager, decided by the team lead
+    insurance_tier_request_state = fields.Selection(
+        [("requested", "Lock Requested"), ("refused", "Lock Refused")],
+        string="Tier Lock Request",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        groups=GROUP_INSURANCE_AM,
+    )
+    insurance_tier_request_tier_id = fields.Many2one(
+        "insurance.client.tier",
+        string="Requested Tier",
+        copy=False,
+        tracking=True,
+        ondelete="set null",
+        groups=GROUP_INSURANCE_AM,
+        help="The tier the account manager asks the team lead to lock this client in.",
+    )
+    insurance_tier_request_reason = fields.Char(
+        string="Reason for the Lock", copy=False, tracking=True, groups=GROUP_INSURANCE_AM
+    )
+    insurance_tier_request_until = fields.Date(
+        string="Lock Requested Until", copy=False, groups=GROUP_INSURANCE_AM
+    )
+    insurance_tier_request_user_id = fields.Many2one(
+        "res.users",
+        string="Lock Requested By",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        groups=GROUP_INSURANCE_AM,
+    )
+    insurance_can_lock_tier = fields.Boolean(
+        compute="_compute_insurance_can_lock_tier", groups=GROUP_INSURANCE_AM
+    )
 
     def _auto_init(self):
         result = super()._auto_init()
@@ -119,6 +168,22 @@ class ResPartner(models.Model):
                     )
                 )
 
+    @api.depends_context("uid")
+    @api.depends("account_manager_id")
+    def _compute_insurance_can_lock_tier(self):
+        user = self.env.user
+        if user.has_group(GROUP_INSURANCE_ADMIN):
+            self.insurance_can_lock_tier = True
+            return
+        if not user.has_group(GROUP_INSURANCE_TEAM_LEAD):
+            self.insurance_can_lock_tier = False
+            return
+        team = self._insurance_team_managers()
+        for partner in self:
+            partner.insurance_can_lock_tier = bool(
+                partner.account_manager_id and partner.account_manager_id in team
+            )
+
     @api.onchange("insurance_tier_locked")
     def _onchange_insurance_tier_locked(self):
         if not self.insurance_tier_locked:
@@ -129,7 +194,55 @@ class ResPartner(models.Model):
     # Tiering
     # ------------------------------------------------------------
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        if not self.env.su:
+            # after super(): the values include the context's defaults
+            tiered = partners.sudo().filtered(
+                lambda p: any(
+                    p[fname] for fname in (*TIER_LOCK_FIELDS, *TIER_REQUEST_SERVER_FIELDS)
+                )
+            )
+            if tiered:
+                partners.browse(tiered.ids)._insurance_check_tier_lock_rights()
+        return partners
+
+    def _insurance_check_tier_lock_rights(self):
+        """Refuse unless the current user may set the tier of the clients of
+        ``self`` by hand, or lock it: administrators any client, team leads
+        their teams' clients. An account manager requests the lock
+        (:meth:`action_request_insurance_tier_lock`)."""
+        user = self.env.user
+        if user.has_group(GROUP_INSURANCE_ADMIN):
+            return
+        if not user.has_group(GROUP_INSURANCE_TEAM_LEAD):
+            raise AccessError(
+                _(
+                    "A client's tier is locked by a team lead: fill in the tier and the "
+                    "reason, then Request Tier Lock; your team lead approves it."
+                )
+            )
+        self.check_access("write")
+        outside = self.filtered(lambda partner: not partner.insurance_can_lock_tier)
+        if outside:
+            raise AccessError(
+                _(
+                    "You lock the tiers of your teams' clients only; ask an administrator "
+                    "for: %(clients)s",
+                    clients=", ".join(outside.mapped("display_name")),
+                )
+            )
+
     def write(self, vals):
+        inner = self.env.context.get("insurance_tier_history_token") is _TIER_WRITE_TOKEN
+        if not self.env.su and not inner:
+            if any(fname in vals for fname in TIER_REQUEST_SERVER_FIELDS):
+                raise AccessError(
+                    _("A tier lock is requested, approved or refused with its buttons only.")
+                )
+            if any(fname in vals for fname in TIER_LOCK_FIELDS):
+                self._insurance_check_tier_lock_rights()
         # The context keys below are honoured only from internal callers: the
         # client can put any key in the context of an RPC call, and must not be
         # able to skip the tier-lock check or the history that way.
@@ -179,6 +292,135 @@ class ResPartner(models.Model):
             ]
         )
         return result
+
+    # ------------------------------------------------------------
+    # Tier lock requests
+    # ------------------------------------------------------------
+
+    def action_request_insurance_tier_lock(self):
+        """The account manager asks the team lead to lock the tier of the
+        clients of ``self`` in the requested tier, for the reason and until
+        the date given on the client; the team leads of the client's manager
+        (or, without one, the administrators) get an activity."""
+        if not self.env.user.has_group(GROUP_INSURANCE_AM):
+            raise AccessError(_("Only account managers request a tier lock."))
+        self.check_access("write")
+        today = fields.Date.context_today(self)
+        for partner in self:
+            if not partner.is_insurance_client:
+                raise UserError(
+                    _("%(partner)s is not an insurance client.", partner=partner.display_name)
+                )
+            if partner.insurance_tier_request_state == "requested":
+                raise UserError(
+                    _(
+                        "%(client)s: a tier lock is already requested.",
+                        client=partner.display_name,
+                    )
+                )
+            if (
+                not partner.insurance_tier_request_tier_id
+                or not (partner.insurance_tier_request_reason or "").strip()
+            ):
+                raise UserError(
+                    _(
+                        "%(client)s: choose the tier to lock and give the reason before "
+                        "requesting the lock.",
+                        client=partner.display_name,
+                    )
+                )
+            until = partner.insurance_tier_request_until
+            if until and until < today:
+                raise UserError(
+                    _(
+                        "%(client)s: the tier lock cannot end in the past.",
+                        client=partner.display_name,
+                    )
+                )
+        self.sudo().write(
+            {
+                "insurance_tier_request_state": "requested",
+                "insurance_tier_request_user_id": self.env.uid,
+            }
+        )
+        self._insurance_notify_tier_lock_request()
+        return True
+
+    def _insurance_notify_tier_lock_request(self):
+        """An activity for the team leads of each client's account manager,
+        or the insurance administrators when the manager has no team lead."""
+        Team = self.env["crm.team"].sudo()
+        admins = (
+            self.env.ref(GROUP_INSURANCE_ADMIN)
+            .sudo()
+            .users.filtered(lambda user: user.active and not user.share)
+        )
+        for partner in self.sudo():
+            manager = partner.account_manager_id
+            leads = (
+                Team.search([("crm_team_member_ids.user_id", "=", manager.id)]).user_id
+                if manager
+                else self.env["res.users"]
+            )
+            for user in (leads or admins[:1]).filtered("active"):
+                partner.activity_schedule(
+                    TIER_LOCK_REQUEST_ACTIVITY,
+                    user_id=user.id,
+                    note=Markup("<p>%s</p>")
+                    % _(
+                        "%(requester)s asks to lock the tier of %(client)s in %(tier)s: %(reason)s",
+                        requester=self.env.user.name,
+                        client=partner.display_name,
+                        tier=partner.insurance_tier_request_tier_id.name,
+                        reason=partner.insurance_tier_request_reason,
+                    ),
+                )
+
+    def action_approve_insurance_tier_lock(self):
+        """The team lead (of the client's manager) or an administrator locks
+        the tier as requested: the lock, its reason and end date are those of
+        the request, kept in the tier history; the request is closed."""
+        self._insurance_check_tier_lock_rights()
+        pending = self.filtered(lambda p: p.insurance_tier_request_state == "requested")
+        if pending != self:
+            raise UserError(_("Only a requested tier lock can be approved or refused."))
+        for partner in self:
+            partner.write(
+                {
+                    "insurance_tier_locked": True,
+                    "insurance_tier_id": partner.insurance_tier_request_tier_id.id,
+                    "insurance_tier_lock_reason": partner.insurance_tier_request_reason,
+                    "insurance_tier_lock_until": partner.insurance_tier_request_until,
+                }
+            )
+        self._insurance_close_tier_lock_request(
+            _("Tier lock approved by %(user)s.", user=self.env.user.name)
+        )
+        return True
+
+    def action_refuse_insurance_tier_lock(self):
+        """The team lead (of the client's manager) or an administrator refuses
+        the requested lock: the tier stays as the rules set it."""
+        self._insurance_check_tier_lock_rights()
+        if self.filtered(lambda p: p.insurance_tier_request_state != "requested"):
+            raise UserError(_("Only a requested tier lock can be approved or refused."))
+        self._insurance_close_tier_lock_request(
+            _("Tier lock refused by %(user)s.", user=self.env.user.name), state="refused"
+        )
+        return True
+
+    def _insurance_close_tier_lock_request(self, feedback, state=False):
+        self.sudo().write(
+            {
+                "insurance_tier_request_state": state,
+                "insurance_tier_request_tier_id": False,
+                "insurance_tier_request_reason": False,
+                "insurance_tier_request_until": False,
+            }
+            if not state
+            else {"insurance_tier_request_state": state}
+        )
+        self.sudo().activity_feedback([TIER_LOCK_REQUEST_ACTIVITY], feedback=feedback)
 
     def _insurance_log_tier_changes(self, changes):
         """Keep ``changes`` in the tier history, and give the account manager of

@@ -689,30 +689,110 @@ class TestTierAccess(TieringCommon):
             self.env["res.partner"].action_recompute_insurance_tiers()
 
     @users("iam_am")
-    def test_account_manager_locks_own_client_only(self):
+    def test_account_manager_requests_and_team_lead_approves_a_lock(self):
         harbin = self.client_harbin.with_env(self.env)
+        # the manager cannot lock, nor set the tier by hand
+        for values in (
+            {
+                "insurance_tier_locked": True,
+                "insurance_tier_id": self.tier_key.id,
+                "insurance_tier_lock_reason": "Any reason",
+            },
+            {"insurance_tier_id": self.tier_key.id},
+            {"insurance_tier_lock_until": date(2026, 12, 31)},
+        ):
+            with self.subTest(values=values), self.assertRaisesRegex(AccessError, "team lead"):
+                harbin.write(values)
+        # a request needs a tier and a reason
+        with self.assertRaisesRegex(UserError, "reason"):
+            harbin.action_request_insurance_tier_lock()
         with Form(harbin) as form:
-            form.insurance_tier_locked = True
-            form.insurance_tier_id = self.tier_key
-            form.insurance_tier_lock_reason = "Group contract signed"
-            form.insurance_tier_lock_until = date(2026, 12, 31)
-        self.assertEqual(harbin.insurance_tier_id, self.tier_key)
-        history = harbin.insurance_tier_history_ids
-        self.assertEqual((history.origin, history.user_id), ("lock", self.env.user))
-        # not without a lock: the rules would undo it
-        with self.assertRaisesRegex(UserError, "Lock the tier"):
-            harbin.write(
-                {"insurance_tier_locked": False, "insurance_tier_id": self.tier_general.id}
-            )
-        # another manager's client is out of reach
+            form.insurance_tier_request_tier_id = self.tier_key
+            form.insurance_tier_request_reason = "Group contract signed"
+            form.insurance_tier_request_until = date(2026, 12, 31)
+        harbin.action_request_insurance_tier_lock()
+        self.assertEqual(harbin.insurance_tier_request_state, "requested")
+        self.assertEqual(harbin.insurance_tier_request_user_id, self.user_am)
+        self.assertFalse(harbin.insurance_tier_locked)
+        activity = (
+            self.env["mail.activity"]
+            .sudo()
+            .search([("res_model", "=", "res.partner"), ("res_id", "=", harbin.id)])
+        )
+        self.assertEqual(activity.user_id, self.user_lead)
+        self.assertEqual(
+            activity.activity_type_id,
+            self.env.ref("insurance_account_manager.mail_activity_type_tier_lock_request"),
+        )
+        # the manager cannot approve their own request, nor mark it approved
         with self.assertRaises(AccessError):
-            self.client_shenyang.with_env(self.env).write(
+            harbin.action_approve_insurance_tier_lock()
+        with self.assertRaises(AccessError):
+            harbin.write({"insurance_tier_request_state": False})
+        # the team lead of Harbin's manager approves
+        lead_harbin = self.client_harbin.with_user(self.user_lead)
+        self.assertTrue(lead_harbin.insurance_can_lock_tier)
+        lead_harbin.action_approve_insurance_tier_lock()
+        self.assertRecordValues(
+            harbin,
+            [
                 {
                     "insurance_tier_locked": True,
                     "insurance_tier_id": self.tier_key.id,
-                    "insurance_tier_lock_reason": "Mine now",
+                    "insurance_tier_lock_reason": "Group contract signed",
+                    "insurance_tier_lock_until": date(2026, 12, 31),
+                    "insurance_tier_request_state": False,
                 }
+            ],
+        )
+        history = harbin.insurance_tier_history_ids
+        self.assertEqual(
+            (history.origin, history.user_id, history.reason),
+            ("lock", self.user_lead, "Group contract signed"),
+        )
+        self.assertFalse(activity.exists(), "the lead's activity is done")
+        # the rules leave the locked tier alone
+        harbin.sudo()._recompute_insurance_tiers()
+        self.assertEqual(harbin.insurance_tier_id, self.tier_key)
+
+    def test_team_lead_refuses_and_other_leads_cannot_decide(self):
+        shenyang = self.client_shenyang.with_user(self.user_am_other)
+        shenyang.write(
+            {
+                "insurance_tier_request_tier_id": self.tier_key.id,
+                "insurance_tier_request_reason": "Mine",
+            }
+        )
+        shenyang.action_request_insurance_tier_lock()
+        # Shenyang's manager is in no team led by Zhang Lead
+        with self.assertRaises(AccessError):
+            self.client_shenyang.with_user(self.user_lead).action_approve_insurance_tier_lock()
+        with self.assertRaises(AccessError):
+            self.client_shenyang.with_user(self.user_lead).write(
+                {"insurance_tier_locked": True, "insurance_tier_lock_reason": "x"}
             )
+        # without a team lead, an administrator gets the activity and decides
+        activity = self.env["mail.activity"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "=", self.client_shenyang.id)]
+        )
+        self.assertTrue(
+            activity.user_id.has_group("insurance_account_manager.insurance_group_admin")
+        )
+        self.client_shenyang.with_user(self.user_admin).action_refuse_insurance_tier_lock()
+        self.assertEqual(self.client_shenyang.insurance_tier_request_state, "refused")
+        self.assertFalse(self.client_shenyang.insurance_tier_locked)
+        self.assertFalse(activity.exists())
+        with self.assertRaisesRegex(UserError, "Only a requested"):
+            self.client_shenyang.with_user(self.user_admin).action_approve_insurance_tier_lock()
+        # the team lead locks their team's client directly
+        self.client_dalian.with_user(self.user_lead).write(
+            {
+                "insurance_tier_locked": True,
+                "insurance_tier_id": self.tier_general.id,
+                "insurance_tier_lock_reason": "Board decision",
+            }
+        )
+        self.assertEqual(self.client_dalian.insurance_tier_id, self.tier_general)
 
     @users("iam_am")
     def test_context_keys_cannot_skip_the_lock_or_the_history(self):
@@ -722,8 +802,11 @@ class TestTierAccess(TieringCommon):
         forged = harbin.with_context(
             insurance_tier_history_done=True, insurance_assignment_history_done=True
         )
-        with self.assertRaisesRegex(UserError, "Lock the tier"):
+        with self.assertRaisesRegex(AccessError, "team lead"):
             forged.write({"insurance_tier_id": self.tier_key.id})
+        forged = harbin.with_context(insurance_tier_history_token=True)
+        with self.assertRaisesRegex(AccessError, "team lead"):
+            forged.write({"insurance_tier_locked": True, "insurance_tier_lock_reason": "x"})
         self.assertFalse(harbin.insurance_tier_history_ids)
         # nor a manager change: account managers hand clients over with the wizard
         with self.assertRaises(AccessError):
