@@ -20,6 +20,7 @@ class InsuranceTierRun(models.Model):
     date = fields.Date(required=True, readonly=True)
     state = fields.Selection(
         [("running", "Running"), ("done", "Done")],
+        string="Status",
         required=True,
         default="running",
         readonly=True,

@@ -252,6 +252,28 @@ class TestTierRules(TieringCommon):
         self.assertEqual(self.client_dalian.insurance_tier_id, self.tier_general)  # "Port"
         self.assertEqual(self.client_shenyang.insurance_tier_id, self.tier_retail)
 
+    def test_rules_show_their_thresholds(self):
+        premium = self.rule_key_premium
+        self.assertIn("premium ≥", premium.criteria_summary)
+        self.assertIn("200,000", premium.criteria_summary)
+        premium.min_premium = 250000
+        self.assertIn("250,000", premium.criteria_summary)
+        self.assertNotIn("200,000", premium.criteria_summary)
+        self.assertEqual(
+            self.rule_key_policies.criteria_summary, "≥ 3 active policies · loss ratio ≤ 70 %"
+        )
+        self.rule_key_policies.write(
+            {"max_loss_ratio": 65.5, "line_ids": [Command.set(self.line_motor.ids)]}
+        )
+        self.assertEqual(
+            self.rule_key_policies.criteria_summary,
+            f"≥ 3 active policies · loss ratio ≤ 65.5 % · lines: {self.line_motor.name}",
+        )
+        self.rule_general.write({"min_premium": 0, "partner_domain": "[('is_company', '=', True)]"})
+        self.assertEqual(self.rule_general.criteria_summary, "client filter")
+        self.rule_general.partner_domain = False
+        self.assertEqual(self.rule_general.criteria_summary, "every client")
+
     def test_fallback_tier_from_settings(self):
         settings = self.env["res.config.settings"].create({})
         self.assertEqual(settings.insurance_fallback_tier_id, self.tier_retail)
