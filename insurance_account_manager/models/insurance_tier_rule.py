@@ -103,7 +103,8 @@ class InsuranceTierRule(models.Model):
             if rule.min_policies:
                 parts.append(_("≥ %(count)s active policies", count=rule.min_policies))
             if rule.loss_ratio_limited:
-                parts.append(_("loss ratio ≤ %(ratio)s %%", ratio=f"{rule.max_loss_ratio:g}"))
+                ratio = f"{rule.max_loss_ratio:g}"
+                parts.append(_("loss ratio ≤ %(ratio)s %%", ratio=ratio))
             if rule.line_ids:
                 parts.append(_("lines: %(lines)s", lines=", ".join(rule.line_ids.mapped("name"))))
             if (rule.partner_domain or "").strip() not in ("", "[]"):

@@ -16,9 +16,11 @@ GROUP_INSURANCE_TEAM_LEAD = "insurance_account_manager.insurance_group_team_lead
 
 # Clients whose tier one call of the scheduled action recomputes (then it
 # re-triggers itself while more remain): a constant number of queries per batch
-# (13 when nothing changes, about 15 ms of them the grouped facts query per 500
-# clients at 100,000 clients), so a bigger batch spreads the fixed part.
-TIER_BATCH_SIZE = 1000
+# (13 when nothing changes; the grouped facts query takes about 15 ms per 500
+# clients at 100,000 clients, the other 12 about 8 ms whatever the batch), so a
+# big batch spreads the fixed part; a batch where every client changes takes
+# a few seconds.
+TIER_BATCH_SIZE = 2000
 # The columns of a client the recompute reads (see _insurance_tier_rows).
 TIER_ROW_FIELDS = [
     "is_insurance_client",
@@ -37,9 +39,10 @@ TIER_CRON_XMLID = "insurance_account_manager.ir_cron_recompute_insurance_tiers"
 CLIENT_ID_INDEX = "res_partner_insurance_client_id_index"
 # Up to this many clients "Recompute Tiers Now" works while the administrator
 # waits; above, it hands the book to the scheduled action. Measured with
-# bench/bench_tiering.py at 20,000 clients: 0.26 s per 1,000 clients when
-# nothing changes, 0.35 s for first tiers, 0.7 s when one client in six moves
-# up to key; so 7 to 15 s at this limit, far below a worker's time limit.
+# bench/run.py (row b) at 20,000 clients on a loaded 2-core machine: 0.15 s
+# per 1,000 clients when nothing changes, 2.0 s when every client gets its
+# first tier (most of it the SLA recompute of their open service requests);
+# so 3 to 40 s at this limit, below a worker's time limit.
 TIER_SYNC_LIMIT = 20000
 # The loss ratio looks at claims and earned premium over this many months.
 LOSS_RATIO_MONTHS = 12
