@@ -355,6 +355,10 @@ class ResPartner(models.Model):
         """An activity for the team leads of each client's account manager,
         or the insurance administrators when the manager has no team lead."""
         Team = self.env["crm.team"].sudo()
+        activity_type = self.env.ref(TIER_LOCK_REQUEST_ACTIVITY).sudo()
+        deadline = fields.Date.context_today(self) + relativedelta(
+            **{activity_type.delay_unit: activity_type.delay_count}
+        )
         admins = (
             self.env.ref(GROUP_INSURANCE_ADMIN)
             .sudo()
@@ -370,6 +374,7 @@ class ResPartner(models.Model):
             for user in (leads or admins[:1]).filtered("active"):
                 partner.activity_schedule(
                     TIER_LOCK_REQUEST_ACTIVITY,
+                    date_deadline=deadline,
                     user_id=user.id,
                     note=Markup("<p>%s</p>")
                     % _(

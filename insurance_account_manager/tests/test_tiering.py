@@ -779,6 +779,7 @@ class TestTierAccess(TieringCommon):
             .search([("res_model", "=", "res.partner"), ("res_id", "=", harbin.id)])
         )
         self.assertEqual(activity.user_id, self.user_lead)
+        self.assertEqual(activity.date_deadline, date(2026, 7, 2))  # the type's 2 days
         self.assertEqual(
             activity.activity_type_id,
             self.env.ref("insurance_account_manager.mail_activity_type_tier_lock_request"),
