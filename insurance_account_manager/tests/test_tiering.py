@@ -30,6 +30,7 @@ from odoo.tests import Form, tagged, users
 from odoo.tools import mute_logger
 
 from odoo.addons.insurance_account_manager.models import res_partner_tiering as tiering_module
+from odoo.addons.insurance_account_manager.tools import service as service_tools
 from odoo.addons.insurance_account_manager.tools import tiering as tiering_tools
 
 from .common import InsuranceCommon
@@ -969,8 +970,20 @@ class TestTierOnBookChange(TieringCommon):
             }
         )
         self.assertFalse(client.insurance_tier_id)
+        request = self.env["insurance.service.request"].create(
+            {
+                "name": "Site visit",
+                "type_id": self.env.ref(
+                    "insurance_account_manager.insurance_service_type_underwriting"
+                ).id,
+                "partner_id": client.id,
+            }
+        )
         self.env["insurance.policy"].create(self._policy_values(client, 6_000_000, "SIX-1"))
         self.assertEqual(client.insurance_tier_id, self.tier_key)
+        # its open requests follow the tier (their SLA and priority come from it)
+        self.assertEqual(request.tier_id, self.tier_key)
+        self.assertEqual(request.priority, service_tools.priority_for_tier(self.tier_key.code))
         history = client.insurance_tier_history_ids
         self.assertEqual(
             (history.origin, history.rule_id, history.user_id),
