@@ -395,6 +395,7 @@ def plan_policies(size, rng, clients, lines, insurers, today):
                 "insurer_id": insurer,
                 "line_id": line,
                 "account_manager_id": client["account_manager_id"],
+                "backup_manager_id": client["backup_manager_id"],
                 "sum_insured": round(premium * rng.randint(50, 300), 2),
             }
             roll = rng.random()
@@ -476,6 +477,7 @@ def plan_claims(size, rng, policies, handlers, stages, today):
                 "policy_id": policy["id"],
                 "partner_id": policy["partner_id"],
                 "account_manager_id": policy["account_manager_id"],
+                "backup_manager_id": policy["backup_manager_id"],
                 "line_id": policy["line_id"],
                 "stage_id": stage.id,
                 "stage": stage,
@@ -657,6 +659,7 @@ def insert_policies(env, proto, policies):
             "insurer_id": p["insurer_id"],
             "line_id": p["line_id"],
             "account_manager_id": p["account_manager_id"],
+            "backup_manager_id": p["backup_manager_id"],
             "state": p["state"],
             "premium": p["premium"],
             "sum_insured": p["sum_insured"],
@@ -690,6 +693,7 @@ def insert_claims(env, proto, claims):
                     "policy_id",
                     "partner_id",
                     "account_manager_id",
+                    "backup_manager_id",
                     "line_id",
                     "stage_id",
                     "user_id",
@@ -844,8 +848,8 @@ def plan_requests(env, size, rng, clients, claims, policies, people, today):
 
 def insert_requests(env, proto, requests, clients):
     """Stored computed columns as the ORM computes them: type_code,
-    stage_state, user_id, tier_id, priority, team_id, date_closed, sla_*,
-    premium rise."""
+    stage_state, user_id, backup_manager_id, currency_id, tier_id, priority,
+    team_id, date_closed, sla_*, premium rise."""
     from odoo.addons.insurance_account_manager.tools import service
 
     cr = env.cr
@@ -885,9 +889,12 @@ def insert_requests(env, proto, requests, clients):
                 "stage_state": request["stage"].state,
                 "partner_id": request["partner_id"],
                 "user_id": client["account_manager_id"],
+                "backup_manager_id": client["backup_manager_id"],
                 "tier_id": request["tier_id"],
                 "priority": service.priority_for_tier(tier.code if tier else None),
                 "policy_id": request.get("policy_id"),
+                # the policies' currency (copied from the prototype's: the company's)
+                "currency_id": env.company.currency_id.id,
                 "claim_id": request.get("claim_id"),
                 "team_id": request["type"].team_id.id or None,
                 "handler_id": request.get("handler_id"),

@@ -438,7 +438,9 @@ def bench_renewals(reg, limits):
 
 def spec_from_arch(arch, fields):
     """The specification the web client sends for a view: every field of the
-    arch, many2one with its display name, x2many with the fields of their
+    arch, many2one with its display name (none for a field always invisible,
+    as the web client's getFieldsSpec: the fields a modifier uses, which
+    get_views adds with invisible="True"), x2many with the fields of their
     sub-view (or their display name)."""
 
     def spec_of(node, fields_info):
@@ -448,10 +450,19 @@ def spec_from_arch(arch, fields):
                 continue
             name = child.get("name")
             info = fields_info.get(name)
-            if not info or name in spec and spec[name]:
+            if not info:
                 continue
-            if info["type"] in ("many2one", "reference", "many2one_reference"):
-                spec[name] = {"fields": {"display_name": {}}} if info["type"] == "many2one" else {}
+            if info["type"] == "many2one":
+                # a display name if any occurrence of the field is visible
+                if child.get("invisible") not in ("True", "1"):
+                    spec[name] = {"fields": {"display_name": {}}}
+                else:
+                    spec.setdefault(name, {"fields": {}})
+                continue
+            if name in spec and spec[name]:
+                continue
+            if info["type"] in ("reference", "many2one_reference"):
+                spec[name] = {}
             elif info["type"] in ("one2many", "many2many"):
                 sub = [n for n in child.iter("field") if n is not child]
                 if sub:

@@ -2,6 +2,7 @@ from . import insurance_input_mixin
 from . import insurance_client_rule_mixin
 from . import insurance_line
 from . import insurance_client_tier
+from . import insurance_client_tier_needs
 from . import insurance_tier_rule
 from . import insurance_tier_history
 from . import insurance_tier_run
@@ -23,11 +24,26 @@ from . import insurance_service_request_sla
 from . import insurance_service_request_renewal
 from . import insurance_service_request_survey
 from . import insurance_service_recommendation
+from . import insurance_service_request_competitor
 from . import res_partner
 
 # assignment before tiering: the tier override of write re-enters write and
 # must run first (see res_partner_tiering.ResPartner.write)
 from . import res_partner_assignment
 from . import res_partner_tiering
+from . import res_partner_crm
+from . import crm_lead
+from . import crm_team
+from . import insurance_needs_question
+from . import insurance_needs_analysis
+from . import insurance_needs_answer
+from . import insurance_coverage_gap
+from . import res_partner_needs
+from . import res_partner_retention
+from . import res_partner_competitor
+from . import insurance_competitor_price
+from . import crm_lead_competitor
 from . import res_users
 from . import res_config_settings
+from . import res_config_settings_needs
+from . import res_config_settings_retention

@@ -2,6 +2,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 from ..tools import validation
+from .res_partner import with_rule_fields
+from .res_partner_assignment import init_manager_copy_column
 
 # A claim is filed on a policy in force or whose cover has ended, never on a
 # draft or a cancelled one.
@@ -48,6 +50,14 @@ class InsuranceClaim(models.Model):
         index=True,
         string="Account Manager",
         tracking=False,  # the client's chatter keeps the change (see insurance.policy)
+    )
+    # for the record rule, as on the policy
+    backup_manager_id = fields.Many2one(
+        related="partner_id.backup_manager_id",
+        store=True,
+        index="btree_not_null",
+        string="Backup Manager",
+        tracking=False,
     )
     line_id = fields.Many2one(related="policy_id.line_id", store=True)
     company_id = fields.Many2one(related="policy_id.company_id", store=True, index=True)
@@ -97,6 +107,10 @@ class InsuranceClaim(models.Model):
     amount_claimed = fields.Monetary(tracking=True)
     amount_reserved = fields.Monetary(tracking=True)
     amount_paid = fields.Monetary(tracking=True)
+
+    def _auto_init(self):
+        init_manager_copy_column(self.env.cr, self._table, "backup_manager_id", "partner_id")
+        return super()._auto_init()
 
     @api.depends("stage_id.is_closed")
     def _compute_date_closed(self):
@@ -171,6 +185,49 @@ class InsuranceClaim(models.Model):
                 )
             )
 
+    @api.onchange("amount_paid", "amount_claimed")
+    def _onchange_amount_paid_above_claimed(self):
+        if self._is_paid_above_claimed():
+            return {
+                "warning": {
+                    "title": _("Paid above the claimed amount"),
+                    "message": _(
+                        "The amount paid (%(paid)s) is above the amount claimed "
+                        "(%(claimed)s): check the settlement. Saved as it is, the claim "
+                        "gets a note and the account manager a to-do to review it.",
+                        paid=self.currency_id.format(self.amount_paid),
+                        claimed=self.currency_id.format(self.amount_claimed),
+                    ),
+                }
+            }
+
+    def _is_paid_above_claimed(self):
+        self.ensure_one()
+        currency = self.currency_id or self.env.company.currency_id
+        return bool(self.amount_claimed) and (
+            currency.compare_amounts(self.amount_paid, self.amount_claimed) > 0
+        )
+
+    def _flag_paid_above_claimed(self):
+        """A note on each claim paid above what was claimed, and a to-do for
+        the client's account manager to review it: accepted, not silent."""
+        for claim in self.sudo():
+            currency = claim.currency_id
+            claim.message_post(
+                body=_(
+                    "Paid above the claimed amount: %(paid)s paid, %(claimed)s claimed.",
+                    paid=currency.format(claim.amount_paid),
+                    claimed=currency.format(claim.amount_claimed),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+            if claim.account_manager_id:
+                claim.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=_("Review a payment above the claimed amount"),
+                    user_id=claim.account_manager_id.id,
+                )
+
     @api.constrains("date_loss", "policy_id")
     def _check_date_loss(self):
         for claim in self:
@@ -207,6 +264,11 @@ class InsuranceClaim(models.Model):
                     )
                 )
 
+    def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):
+        # with the fields the read rules test
+        field_names = with_rule_fields(self, field_names)
+        return super().search_fetch(domain, field_names, offset, limit, order)
+
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.su:
@@ -230,6 +292,7 @@ class InsuranceClaim(models.Model):
                     or new
                 )
         self.env["insurance.service.request"]._create_claim_requests(claims)
+        claims.filtered(lambda claim: claim._is_paid_above_claimed())._flag_paid_above_claimed()
         return claims
 
     def write(self, vals):
@@ -240,7 +303,13 @@ class InsuranceClaim(models.Model):
             self._check_policy_access(
                 self.policy_id | self.env["insurance.policy"].browse(vals["policy_id"])
             )
+        amounts = {"amount_paid", "amount_claimed"} & set(vals)
+        above_before = self.filtered(lambda c: c._is_paid_above_claimed()) if amounts else self
         result = super().write(vals)
+        if amounts:
+            (
+                self.filtered(lambda c: c._is_paid_above_claimed()) - above_before
+            )._flag_paid_above_claimed()
         if "stage_id" in vals:
             requests = (
                 self.env["insurance.service.request"]

@@ -5,8 +5,12 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.mail import generate_tracking_message_id
+from odoo.tools.sql import create_index
 
 from ..tools import service, validation
+from .res_partner import with_rule_fields
+from .res_partner_assignment import init_manager_copy_column
 
 # Policies switched to "expired" by one run of the scheduled action; the
 # cron re-triggers itself while more remain (ir.cron progress API).
@@ -73,6 +77,17 @@ class InsurancePolicy(models.Model):
         # a copy of the client's manager, whose change the client's chatter
         # and manager history keep: not tracked again on each policy (a
         # related field would take the client field's tracking)
+        tracking=False,
+    )
+    # a copy of the client's backup manager, for the record rule: an OR of two
+    # indexed columns of the policy that PostgreSQL reads with two index scans,
+    # where a test through the client (partner_id.backup_manager_id) made it
+    # read every policy (see _auto_init)
+    backup_manager_id = fields.Many2one(
+        related="partner_id.backup_manager_id",
+        store=True,
+        index="btree_not_null",
+        string="Backup Manager",
         tracking=False,
     )
     state = fields.Selection(
@@ -168,6 +183,23 @@ class InsurancePolicy(models.Model):
         ),
     ]
 
+    def _auto_init(self):
+        # the copy of the backup manager is created and filled in SQL on a
+        # live book, not computed by the ORM policy by policy
+        init_manager_copy_column(self.env.cr, self._table, "backup_manager_id", "partner_id")
+        result = super()._auto_init()
+        # The renewal generator's selection: terms in force without a renewal
+        # yet, taken by end date (_renewal_due_query); partial, so it holds
+        # only the terms still to renew, whatever the size of the book.
+        create_index(
+            self.env.cr,
+            "insurance_policy_renewal_due_idx",
+            self._table,
+            ["date_end", "id"],
+            where="renewal_state IS NULL AND state = 'active' AND active",
+        )
+        return result
+
     @api.depends("date_start")
     def _compute_date_end(self):
         for policy in self:
@@ -257,8 +289,16 @@ class InsurancePolicy(models.Model):
                     )
                 )
 
+    def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):
+        # with the fields the read rules test
+        field_names = with_rule_fields(self, field_names)
+        return super().search_fetch(domain, field_names, offset, limit, order)
+
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            if "name" in vals:
+                vals["name"] = validation.normalize_policy_number(vals["name"])
         policies = super().create(vals_list)
         # a partner becomes a client with its first policy: it gets its tier,
         # then a manager when Settings ask for automatic assignment, now
@@ -266,6 +306,9 @@ class InsurancePolicy(models.Model):
         return policies
 
     def write(self, vals):
+        if "name" in vals:
+            # one number, however typed: compared by the unique constraint
+            vals = dict(vals, name=validation.normalize_policy_number(vals["name"]))
         # the clients whose book changes: before the write (a policy moved away
         # changes its former client's book too) and after it
         clients = self.partner_id if any(f in vals for f in TIER_POLICY_FIELDS) else None
@@ -381,15 +424,19 @@ class InsurancePolicy(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _renewal_due_domain(self, today):
-        """Active terms due for renewal on ``today`` that have no renewal request
-        and no next term: the end date within the lead time of the client's tier."""
+    def _renewal_horizons(self, today):
+        """``[(tier ids or None, last end date due)]``: see service.renewal_horizons."""
         tiers = self.env["insurance.client.tier"].sudo().with_context(active_test=False).search([])
-        horizons = service.renewal_horizons(
-            {tier.id: tier.renewal_lead_days for tier in tiers}, today
-        )
+        return service.renewal_horizons({tier.id: tier.renewal_lead_days for tier in tiers}, today)
+
+    @api.model
+    def _renewal_due_domain(self, today):
+        """Active terms due for renewal on ``today`` whose renewal has not
+        started: the end date within the lead time of the client's tier (the
+        scheduled action selects with _renewal_due_query, which leaves out the
+        terms that have a request or a next term too)."""
         by_tier = []
-        for tier_ids, last_end in horizons:
+        for tier_ids, last_end in self._renewal_horizons(today):
             by_tier.append(
                 [
                     "&",
@@ -403,11 +450,65 @@ class InsurancePolicy(models.Model):
             ("active", "=", True),
             ("state", "=", "active"),
             ("renewal_state", "=", False),
-            ("renewal_request_ids", "=", False),
-            ("renewal_policy_ids", "=", False),
             *(["|"] * (len(by_tier) - 1)),
             *(term for condition in by_tier for term in condition),
         ]
+
+    @api.model
+    def _renewal_due_query(self, today, limit=None, order=None):
+        """The terms due for renewal on ``today`` (those of _renewal_due_domain)
+        that have neither a renewal request (an archived one counts) nor a next
+        term, as one query the planner runs along the partial index
+        insurance_policy_renewal_due_idx in end-date order: the client's lead
+        time as a CASE on its tier over a join (the domain's
+        ``partner_id.insurance_tier_id in ...`` hashes every client of a tier
+        first), and NOT EXISTS conditions, anti-joins on the unique indexes
+        (the ORM's ``renewal_request_ids = False`` is ``id NOT IN
+        (subquery)``, which needs the statistics to be planned well)."""
+        horizons = self._renewal_horizons(today)
+        query = self.with_context(active_test=False)._search(
+            [
+                ("active", "=", True),
+                ("state", "=", "active"),
+                ("renewal_state", "=", False),
+                ("date_end", "<=", max(last_end for _tiers, last_end in horizons)),
+            ],
+            limit=limit,
+            order=order,
+        )
+        policy = query.table
+        client = query.join(policy, "partner_id", "res_partner", "id", "partner_id")
+        tier = SQL.identifier(client, "insurance_tier_id")
+        cases = [
+            SQL("WHEN %s = ANY(%s) THEN %s::date", tier, list(tier_ids), last_end)
+            for tier_ids, last_end in horizons
+            if tier_ids is not None
+        ]
+        tierless_end = next((last_end for tier_ids, last_end in horizons if tier_ids is None), None)
+        query.add_where(
+            SQL(
+                "%s <= CASE %s WHEN %s IS NULL THEN %s::date ELSE NULL END",
+                SQL.identifier(policy, "date_end"),
+                SQL(" ").join(cases),
+                tier,
+                tierless_end,
+            )
+        )
+        policy_id = SQL.identifier(policy, "id")
+        query.add_where(
+            SQL(
+                "NOT EXISTS (SELECT 1 FROM insurance_service_request r "
+                "WHERE r.renewed_policy_id = %s)",
+                policy_id,
+            )
+        )
+        query.add_where(
+            SQL(
+                "NOT EXISTS (SELECT 1 FROM insurance_policy n WHERE n.previous_policy_id = %s)",
+                policy_id,
+            )
+        )
+        return query
 
     @api.model
     def _cron_generate_renewals(self):
@@ -417,16 +518,62 @@ class InsurancePolicy(models.Model):
         Exactly one request per term, whatever reruns, crashes or overlaps:
         only terms without a request are selected, rows another run holds are
         skipped (``FOR UPDATE SKIP LOCKED``), and a unique index on the
-        request's renewed term refuses any second request.
+        request's renewed term refuses any second request. Set-based: a batch
+        costs the same number of queries whatever its size. The progress
+        reports what remains up to one batch ahead (the same ordered scan,
+        twice the batch), which is what the scheduler needs to run again; a
+        full count of the due terms would cost more than the batch itself.
         """
         Policy = self.sudo().with_context(active_test=False)
-        domain = Policy._renewal_due_domain(fields.Date.context_today(self))
-        policies = Policy.search(domain, limit=RENEWAL_BATCH_SIZE, order="date_end, id")
+        today = fields.Date.context_today(self)
+        query = Policy._renewal_due_query(today, limit=2 * RENEWAL_BATCH_SIZE, order="date_end, id")
+        due_ids = query.get_result_ids()
+        policies = Policy.browse(due_ids[:RENEWAL_BATCH_SIZE])
         locked = Policy._renewal_lock(policies)
         self.env["insurance.service.request"]._create_renewal_requests(locked)
-        remaining = Policy.search_count(domain) if len(policies) == RENEWAL_BATCH_SIZE else 0
+        remaining = len(due_ids) - len(policies)
         self.env["ir.cron"]._notify_progress(done=len(locked), remaining=remaining)
         return locked
+
+    def _renewal_log_opened(self, requests):
+        """Log on each renewed term of ``requests`` the message its renewal
+        state's tracking would post (Renewal: Renewal Open), all inserted by
+        one create instead of a round of queries per policy."""
+        if not requests:
+            return
+        requests = requests.sudo()
+        Policy = self.sudo()
+        col_info = Policy.fields_get(["renewal_state"], attributes=("string", "type", "selection"))[
+            "renewal_state"
+        ]
+        Tracking = self.env["mail.tracking.value"]
+        author_id, email_from = Policy._message_compute_author(raise_on_email=False)
+        base = {
+            "author_id": author_id,
+            "email_from": email_from,
+            "model": self._name,
+            "message_type": "notification",
+            "is_internal": True,
+            "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+            "email_add_signature": False,
+            "message_id": generate_tracking_message_id("message-notify"),
+            "record_alias_domain_id": False,
+            "record_company_id": False,
+            "record_name": False,
+            "reply_to": self.env["mail.thread"]._notify_get_reply_to(default=email_from)[False],
+        }
+        renewed = requests.renewed_policy_id
+        # as the tracking's own messages, no body: the tracking value says it
+        # (a body would be sanitised message by message)
+        messages = Policy._message_create(
+            [dict(base, res_id=policy.id, body="") for policy in renewed]
+        )
+        # mail.message creates the tracking values of its messages one message
+        # at a time: all of them in one create here
+        tracking = Tracking._create_tracking_values(
+            False, "open", "renewal_state", col_info, renewed[:1]
+        )
+        Tracking.sudo().create([dict(tracking, mail_message_id=message.id) for message in messages])
 
     @api.model
     def _renewal_lock(self, policies):

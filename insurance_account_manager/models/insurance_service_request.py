@@ -1,12 +1,13 @@
 from collections import defaultdict
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import email_normalize
-from odoo.tools.sql import create_index
+from odoo.tools import SQL, email_normalize
+from odoo.tools.sql import column_exists, create_column, create_index, table_exists
 
 from ..tools import service, validation
-from .res_partner import GROUP_INSURANCE_AM
+from .res_partner import GROUP_INSURANCE_AM, with_rule_fields
+from .res_partner_assignment import init_manager_copy_column
 
 PRIORITIES = [
     (service.PRIORITY_NORMAL, "Normal"),
@@ -14,6 +15,9 @@ PRIORITIES = [
     (service.PRIORITY_HIGH, "High"),
     (service.PRIORITY_URGENT, "Urgent"),
 ]
+# Marks the writes of the claim → request synchronisation (an object JSON
+# cannot carry, so no client sets it): they do not move the claim back.
+CLAIM_SYNC = object()
 # What a request is about and who answers for it: changed by account managers
 # and up only, never by a Service Handler who works the request.
 REQUEST_SUBJECT_FIELDS = ("partner_id", "policy_id", "claim_id", "type_id", "user_id")
@@ -101,6 +105,14 @@ class InsuranceServiceRequest(models.Model):
         groups="insurance_account_manager.insurance_group_service_handler",
         help="Always the client's account manager: it follows every reassignment.",
     )
+    # for the record rule, as on the policy
+    backup_manager_id = fields.Many2one(
+        related="partner_id.backup_manager_id",
+        store=True,
+        index="btree_not_null",
+        string="Backup Manager",
+        tracking=False,
+    )
     tier_id = fields.Many2one(
         "insurance.client.tier",
         related="partner_id.insurance_tier_id",
@@ -160,6 +172,27 @@ class InsuranceServiceRequest(models.Model):
     )
 
     def _auto_init(self):
+        # Stored columns added to a live book are filled in SQL, not computed
+        # by the ORM request by request: the copy of the backup manager (with
+        # its index, built before any UPDATE), then the currency
+        # (insurance_service_request_renewal.py).
+        cr = self.env.cr
+        init_manager_copy_column(cr, self._table, "backup_manager_id", "partner_id")
+        if table_exists(cr, self._table) and not column_exists(cr, self._table, "currency_id"):
+            create_column(cr, self._table, "currency_id", "int4")
+            cr.execute(
+                SQL(
+                    """
+                    UPDATE insurance_service_request AS r
+                       SET currency_id = COALESCE(
+                           (SELECT p.currency_id FROM insurance_policy AS p
+                             WHERE p.id = r.policy_id),
+                           c.currency_id)
+                      FROM res_company AS c
+                     WHERE c.id = r.company_id
+                    """
+                )
+            )
         result = super()._auto_init()
         # The kanban's home: open requests of one manager, by stage.
         create_index(
@@ -176,11 +209,15 @@ class InsuranceServiceRequest(models.Model):
 
     @api.depends("type_id")
     def _compute_stage_id(self):
+        first_stages = {}
         for request in self:
-            if request.type_id and request.stage_id not in request.type_id.stage_ids:
-                request.stage_id = request.type_id._first_stage()
-            elif not request.type_id:
+            request_type = request.type_id
+            if not request_type:
                 request.stage_id = False
+            elif request.stage_id not in request_type.stage_ids:
+                if request_type not in first_stages:
+                    first_stages[request_type] = request_type._first_stage()
+                request.stage_id = first_stages[request_type]
 
     @api.depends("tier_id.code")
     def _compute_priority(self):
@@ -205,6 +242,24 @@ class InsuranceServiceRequest(models.Model):
             else:
                 request.date_closed = False
 
+    @api.constrains("stage_id", "type_id")
+    def _check_stage_of_pipeline(self):
+        """A request stands in a stage of its own pipeline: a card dropped into
+        another pipeline's column, or a stage of another pipeline written over
+        RPC, is refused whoever writes it."""
+        for request in self:
+            if request.stage_id and request.stage_id not in request.type_id.stage_ids:
+                raise ValidationError(
+                    _(
+                        "Stage %(stage)s is not a stage of the %(type)s pipeline: move "
+                        "%(request)s to one of its own stages (%(stages)s).",
+                        stage=request.stage_id.name,
+                        type=request.type_id.name,
+                        request=request.name,
+                        stages=", ".join(request.type_id.stage_ids.sorted().mapped("name")),
+                    )
+                )
+
     @api.model
     def _read_group_stage_ids(self, stages, domain):
         """Columns: every stage of the pipeline in the context, else the stages in use."""
@@ -218,6 +273,11 @@ class InsuranceServiceRequest(models.Model):
     # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
+
+    def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):
+        # with the fields the read rules test
+        field_names = with_rule_fields(self, field_names)
+        return super().search_fetch(domain, field_names, offset, limit, order)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -233,17 +293,53 @@ class InsuranceServiceRequest(models.Model):
                     self.env["insurance.claim"].browse(vals.get("claim_id")),
                 )
         requests = super().create(vals_list)
-        by_user = defaultdict(lambda: self.browse())
-        for request in requests:
-            by_user[request.user_id] |= request
-        for user, user_requests in by_user.items():
-            if user:
-                user_requests.message_subscribe(partner_ids=user.partner_id.ids)
+        requests._subscribe_accountable_managers()
         return requests
 
+    def _subscribe_accountable_managers(self):
+        """Each request's accountable manager follows it: the follower rows of
+        the whole batch are inserted by one create (message_subscribe takes one
+        set of partners for all records, so it costs a round per manager)."""
+        pairs = {
+            (request.id, request.user_id.partner_id.id)
+            for request in self.sudo()
+            if request.user_id.partner_id
+        }
+        if not pairs:
+            return
+        Followers = self.env["mail.followers"].sudo()
+        existing = Followers.search_fetch(
+            [
+                ("res_model", "=", self._name),
+                ("res_id", "in", list({res_id for res_id, _partner in pairs})),
+                ("partner_id", "in", list({partner for _res_id, partner in pairs})),
+            ],
+            ["res_id", "partner_id"],
+        )
+        pairs -= {(follower.res_id, follower.partner_id.id) for follower in existing}
+        subtype_ids = self.env["mail.message.subtype"]._default_subtypes(self._name)[0]
+        Followers.create(
+            [
+                {
+                    "res_model": self._name,
+                    "res_id": res_id,
+                    "partner_id": partner_id,
+                    "subtype_ids": [Command.set(subtype_ids)],
+                }
+                for res_id, partner_id in sorted(pairs)
+            ]
+        )
+
     def write(self, vals):
+        self._check_subject_write(vals)
+        result = super().write(vals)
+        if "stage_id" in vals and self.env.context.get("insurance_claim_sync") is not CLAIM_SYNC:
+            self._move_claims_with_stage()
+        return result
+
+    def _check_subject_write(self, vals):
         if self.env.su or not any(name in vals for name in REQUEST_SUBJECT_FIELDS):
-            return super().write(vals)
+            return
         self.check_access("write")
         changed = [
             name
@@ -275,7 +371,6 @@ class InsuranceServiceRequest(models.Model):
                         for name, Model in models_by_field.items()
                     )
                 )
-        return super().write(vals)
 
     def _refuse_accountable_change(self):
         raise AccessError(
@@ -327,6 +422,27 @@ class InsuranceServiceRequest(models.Model):
             raise UserError(
                 _("A claims-service request follows its claim: close the claim instead.")
             )
+        to_price = self.filtered(
+            lambda r: (
+                r.renewed_policy_id
+                and not r.new_policy_id
+                and not r.sudo().renewed_policy_id.renewal_policy_id
+            )
+        )
+        if to_price:
+            # a renewal is won through the wizard: the next term's number,
+            # dates and premium are asked for first
+            to_price._renewal_check_decider()
+            if len(self) > 1:
+                raise UserError(
+                    _("Win renewals one at a time: each asks for its next term's terms.")
+                )
+            self._renewal_check_winnable()
+            action = self.env["ir.actions.act_window"]._for_xml_id(
+                "insurance_account_manager.insurance_service_request_won_action"
+            )
+            action["context"] = {"default_request_id": self.id}
+            return action
         by_stage = defaultdict(lambda: self.browse())
         for request in self:
             stage = request.type_id._first_stage("won")
@@ -375,14 +491,58 @@ class InsuranceServiceRequest(models.Model):
         return self.sudo().with_context(mail_create_nolog=True).create(vals_list)
 
     def _sync_claim_stage(self):
-        """Move claims-service requests to the stage that follows their claim's stage."""
+        """Move claims-service requests to the stage that follows their claim's
+        stage (a request whose stage already follows it stays where it is)."""
         by_stage = defaultdict(lambda: self.browse())
         for request in self:
-            stage = request.type_id._claim_stage_for(request.claim_id.stage_id)
+            claim_stage = request.claim_id.stage_id
+            if claim_stage in request.stage_id.claim_stage_ids:
+                continue
+            stage = request.type_id._claim_stage_for(claim_stage)
             if stage and stage != request.stage_id:
                 by_stage[stage] |= request
         for stage, requests in by_stage.items():
-            requests.write({"stage_id": stage.id})
+            requests.with_context(insurance_claim_sync=CLAIM_SYNC).write({"stage_id": stage.id})
+
+    def _move_claims_with_stage(self):
+        """A claims-service request moved by hand moves its claim to the claim
+        stage its new stage follows, with the mover's own rights on the claim:
+        the two stay in step both ways (the claim's move comes back here as a
+        synchronisation, which moves no claim: no loop)."""
+        requests = self.filtered(lambda r: r.type_code == "claim" and r.claim_id)
+        if not requests:
+            return
+        by_claim_stage = defaultdict(lambda: self.env["insurance.claim"])
+        for request in requests.sudo():
+            claim = request.claim_id
+            stage = request.stage_id
+            if claim.stage_id in stage.claim_stage_ids:
+                continue
+            claim_stage = stage.claim_stage_ids.sorted()[:1]
+            if not claim_stage:
+                raise UserError(
+                    _(
+                        "%(request)s follows claim %(claim)s, and stage %(stage)s follows "
+                        "no claim stage: move the claim, or map the stage to a claim stage "
+                        "in Configuration.",
+                        request=request.name,
+                        claim=claim.name,
+                        stage=stage.name,
+                    )
+                )
+            by_claim_stage[claim_stage] |= claim
+        for claim_stage, claims in by_claim_stage.items():
+            claims = claims.with_env(self.env)
+            if not self.env.su and not claims.has_access("write"):
+                raise AccessError(
+                    _(
+                        "Moving a claims-service request moves its claim (%(claims)s): "
+                        "only who may edit the claim can, as the claim handler or the "
+                        "client's account manager.",
+                        claims=", ".join(claims.sudo().mapped("name")),
+                    )
+                )
+            claims.write({"stage_id": claim_stage.id})
 
     # ------------------------------------------------------------
     # Email gateway

@@ -33,8 +33,12 @@ class InsuranceServiceRequest(models.Model):
         check_company=True,
         help="The policy term this renewal request renews: one request per term.",
     )
-    # as superuser: a handler, who reads no policy, reads the request's currency
-    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id", compute_sudo=True)
+    # as superuser: a handler, who reads no policy, reads the request's currency;
+    # stored, so that a list or kanban of requests does not read their policies
+    # (filled in SQL on a live book: see _auto_init in insurance_service_request.py)
+    currency_id = fields.Many2one(
+        "res.currency", compute="_compute_currency_id", compute_sudo=True, store=True
+    )
     previous_premium = fields.Monetary(string="Current Premium", readonly=True, copy=False)
     new_premium = fields.Monetary(string="Renewal Premium", tracking=True)
     premium_rise_percent = fields.Float(
@@ -151,6 +155,18 @@ class InsuranceServiceRequest(models.Model):
                         policies=", ".join(renewed.new_policy_id.mapped("name")),
                     )
                 )
+        if stage.state == "won":
+            unwon = changed.filtered(
+                lambda r: not r.new_policy_id and not r.renewed_policy_id.renewal_policy_id
+            )
+            if unwon:
+                raise UserError(
+                    _(
+                        "Win %(requests)s with the Won button: it asks for the next "
+                        "term's policy number, dates and premium.",
+                        requests=", ".join(unwon.mapped("name")),
+                    )
+                )
         result = super().write(vals)
         if stage.state == "won":
             changed._renewal_win()
@@ -224,21 +240,27 @@ class InsuranceServiceRequest(models.Model):
     @api.model
     def _create_renewal_requests(self, policies):
         """Open one renewal request per policy term of ``policies`` (callers
-        select terms without one; the unique index refuses any second)."""
+        select terms without one; the unique index refuses any second), in one
+        create; each renewed term logs one message, all inserted together."""
         if not policies:
             return self.browse()
         vals_list = []
         types = self.env["insurance.service.type"]._get_by_code_per_company(
             "renewal", policies.company_id
         )
+        first_stages = {}
         for policy in policies:
             company = policy.company_id
-            if not types[company]:
+            renewal_type = types[company]
+            if not renewal_type:
                 raise UserError(_("No renewal pipeline is configured."))
+            if renewal_type not in first_stages:
+                first_stages[renewal_type] = renewal_type._first_stage()
             vals_list.append(
                 {
-                    "name": _("Renewal of %(policy)s", policy=policy.name),
-                    "type_id": types[company].id,
+                    "name": self.env._("Renewal of %(policy)s", policy=policy.name),
+                    "type_id": renewal_type.id,
+                    "stage_id": first_stages[renewal_type].id,
                     "company_id": company.id,
                     "partner_id": policy.partner_id.id,
                     "policy_id": policy.id,
@@ -248,41 +270,77 @@ class InsuranceServiceRequest(models.Model):
                     "date_deadline": policy.date_end,
                 }
             )
-        requests = self.sudo().with_context(mail_create_nolog=True).create(vals_list)
-        policies.sudo().write({"renewal_state": "open"})
+        requests = (
+            self.sudo()
+            .with_context(mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True)
+            .create(vals_list)
+        )
+        # the message below is the renewal state's tracking, one per term
+        policies.sudo().with_context(mail_notrack=True).write({"renewal_state": "open"})
+        policies._renewal_log_opened(requests)
         return requests
 
+    def _renewal_check_winnable(self):
+        """The renewal may be won by the user through the wizard: a renewal
+        request of a term, open, without a next term yet, and the user its
+        client's manager, their team lead or an insurance administrator."""
+        self.ensure_one()
+        self.check_access("write")
+        self._renewal_check_decider()
+        if not self.renewed_policy_id:
+            raise UserError(
+                _("%(request)s renews no policy term: mark it done.", request=self.name)
+            )
+        if self.new_policy_id or self.sudo().renewed_policy_id.renewal_policy_id:
+            raise UserError(
+                _(
+                    "%(request)s already has its next term: move it to Won.",
+                    request=self.name,
+                )
+            )
+        if self.stage_state != "open":
+            raise UserError(_("%(request)s is closed: reopen it to win it.", request=self.name))
+
+    def _renewal_win_with(self, term_values):
+        """Create the next term from ``term_values`` (number, dates, premium)
+        with the winner's own rights, then move the renewal to Won (whose write
+        checks again who may decide)."""
+        self.ensure_one()
+        stage = self.type_id._first_stage("won")
+        if not stage:
+            raise UserError(_("Pipeline %(type)s has no Won stage.", type=self.type_id.name))
+        policy = self.sudo().renewed_policy_id
+        next_term = self.env["insurance.policy"].create(
+            {
+                "company_id": policy.company_id.id,
+                "partner_id": policy.partner_id.id,
+                "insurer_id": policy.insurer_id.id,
+                "line_id": policy.line_id.id,
+                "currency_id": policy.currency_id.id,
+                "sum_insured": policy.sum_insured,
+                "previous_policy_id": policy.id,
+                "state": "active",
+                **term_values,
+            }
+        )
+        self.sudo().new_policy_id = next_term
+        self.write({"stage_id": stage.id, "new_premium": term_values["premium"]})
+        self.message_post(
+            body=_(
+                "Renewal won: next term %(policy)s with a premium of %(premium)s.",
+                policy=next_term._get_html_link(),
+                premium=next_term.currency_id.format(next_term.premium),
+            )
+        )
+        return next_term
+
     def _renewal_win(self):
-        """Create the next policy term of each won renewal, with the new premium
-        (a renewal won again after a reopening keeps the term it created)."""
+        """Mark the renewed terms of won renewals renewed (their next term was
+        created by the Won wizard, or a renewal won again after a reopening
+        keeps the term it created)."""
         requests = self.sudo()
-        to_create = requests.filtered(
-            lambda r: not r.new_policy_id and not r.renewed_policy_id.renewal_policy_id
-        )
-        date_pairs = [service.next_term_dates(r.renewed_policy_id.date_end) for r in to_create]
-        # the next term is created with the winner's own rights (write checks
-        # the winner may decide): the policy record rules let them create it
-        # in their own or their team's book only
-        self.env["insurance.policy"].create(
-            [
-                {
-                    "name": service.next_term_name(policy.name),
-                    "company_id": policy.company_id.id,
-                    "partner_id": policy.partner_id.id,
-                    "insurer_id": policy.insurer_id.id,
-                    "line_id": policy.line_id.id,
-                    "currency_id": policy.currency_id.id,
-                    "premium": request.new_premium,
-                    "sum_insured": policy.sum_insured,
-                    "date_start": date_start,
-                    "date_end": date_end,
-                    "previous_policy_id": policy.id,
-                    "state": "active",
-                }
-                for request, (date_start, date_end) in zip(to_create, date_pairs, strict=True)
-                for policy in [request.renewed_policy_id]
-            ]
-        )
+        for request in requests.filtered(lambda r: not r.new_policy_id):
+            request.new_policy_id = request.renewed_policy_id.renewal_policy_id
         requests.renewed_policy_id.write(
             {
                 "renewal_state": "renewed",
@@ -290,16 +348,6 @@ class InsuranceServiceRequest(models.Model):
                 "renewal_competitor_id": False,
             }
         )
-        for request in requests.filtered(lambda r: not r.new_policy_id):
-            next_term = request.renewed_policy_id.renewal_policy_id
-            request.new_policy_id = next_term
-            request.message_post(
-                body=_(
-                    "Renewal won: next term %(policy)s with a premium of %(premium)s.",
-                    policy=next_term._get_html_link(),
-                    premium=next_term.currency_id.format(next_term.premium),
-                )
-            )
 
     def _renewal_lose(self):
         """Mark the renewed terms not renewed, one write per reason and competitor."""

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 STAGE_STATES = [
     ("open", "In Progress"),
@@ -12,6 +12,14 @@ class InsuranceServiceStage(models.Model):
     _description = "Service Stage"
     _inherit = ["insurance.input.mixin"]
     _order = "sequence, id"
+
+    @api.model
+    def _default_type_ids(self):
+        """A column added on a pipeline's board belongs to that pipeline."""
+        type_id = self.env.context.get("default_type_id")
+        if isinstance(type_id, int):
+            return [(4, type_id)]
+        return []
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
@@ -30,6 +38,7 @@ class InsuranceServiceStage(models.Model):
         "stage_id",
         "type_id",
         string="Service Types",
+        default=_default_type_ids,
         help="The pipelines that show this stage.",
     )
     claim_stage_ids = fields.Many2many(

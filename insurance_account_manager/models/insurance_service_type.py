@@ -1,4 +1,6 @@
 import ast
+from collections import defaultdict
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -14,6 +16,18 @@ SERVICE_TYPE_CODES = [
 ]
 # The unique index behind the code_company_uniq constraint.
 CODE_COMPANY_INDEX = "insurance_service_type_code_company_uniq"
+# The overview's renewals horizon: renewals whose term ends within these days.
+RENEWAL_HORIZON_DAYS = 30
+# Filters of the request search view a count of the overview opens.
+DASHBOARD_FILTERS = (
+    "open",
+    "overdue",
+    "due_today",
+    "due_this_week",
+    "sla_breached",
+    "sla_at_risk",
+    "renewal_30_days",
+)
 
 
 class InsuranceServiceType(models.Model):
@@ -50,6 +64,25 @@ class InsuranceServiceType(models.Model):
     )
     sla_ids = fields.One2many("insurance.service.sla", "type_id", string="SLAs")
     description = fields.Text(translate=True)
+    # The overview of the current user's pipeline (My Pipeline): open
+    # requests they are accountable for, computed by two grouped queries
+    dashboard_open_count = fields.Integer(string="Open", compute="_compute_dashboard_counts")
+    dashboard_overdue_count = fields.Integer(string="Overdue", compute="_compute_dashboard_counts")
+    dashboard_due_today_count = fields.Integer(
+        string="Due Today", compute="_compute_dashboard_counts"
+    )
+    dashboard_due_week_count = fields.Integer(
+        string="Due This Week", compute="_compute_dashboard_counts"
+    )
+    dashboard_sla_breached_count = fields.Integer(
+        string="SLA Breached", compute="_compute_dashboard_counts"
+    )
+    dashboard_sla_at_risk_count = fields.Integer(
+        string="SLA At Risk", compute="_compute_dashboard_counts"
+    )
+    dashboard_renewal_count = fields.Integer(
+        string="Renewals in 30 Days", compute="_compute_dashboard_counts"
+    )
 
     _sql_constraints = [
         # implemented by the unique index of _auto_init, which names the message
@@ -133,3 +166,82 @@ class InsuranceServiceType(models.Model):
         if claim_stage.is_closed:
             return self._first_stage("won")
         return self._first_stage()
+
+    # ------------------------------------------------------------
+    # Overview (My Pipeline)
+    # ------------------------------------------------------------
+
+    def _compute_dashboard_counts(self):
+        """What the current user starts the day with, per pipeline: their open
+        requests, those due (overdue, today, this week, Monday to Sunday),
+        SLAs breached and at risk, and renewals whose term ends within 30
+        days. Two grouped queries for all the pipelines, with the user's own
+        record rules."""
+        names = (
+            "open",
+            "overdue",
+            "due_today",
+            "due_week",
+            "sla_breached",
+            "sla_at_risk",
+            "renewal",
+        )
+        counts = {name: defaultdict(int) for name in names}
+        Request = self.env["insurance.service.request"]
+        mine = [
+            ("type_id", "in", self.ids),
+            ("user_id", "=", self.env.uid),
+            ("stage_state", "=", "open"),
+        ]
+        if self.ids and Request.has_access("read"):
+            for request_type, sla_state, count in Request._read_group(
+                mine, ["type_id", "sla_state"], ["__count"]
+            ):
+                counts["open"][request_type] += count
+                if sla_state == "breached":
+                    counts["sla_breached"][request_type] += count
+                elif sla_state == "at_risk":
+                    counts["sla_at_risk"][request_type] += count
+            today = fields.Date.context_today(self)
+            week_end = today + timedelta(days=6 - today.weekday())
+            horizon = today + timedelta(days=RENEWAL_HORIZON_DAYS)
+            for request_type, deadline, count in Request._read_group(
+                [*mine, ("date_deadline", "<=", max(week_end, horizon))],
+                ["type_id", "date_deadline:day"],
+                ["__count"],
+            ):
+                if deadline < today:
+                    counts["overdue"][request_type] += count
+                if deadline == today:
+                    counts["due_today"][request_type] += count
+                if today <= deadline <= week_end:
+                    counts["due_week"][request_type] += count
+                if request_type.code == "renewal" and today <= deadline <= horizon:
+                    counts["renewal"][request_type] += count
+        for request_type in self:
+            for name in names:
+                request_type[f"dashboard_{name}_count"] = counts[name][request_type]
+
+    def action_open_pipeline(self):
+        """The pipeline's own board: its stages only, the current user's open
+        requests, narrowed to what the overview's count clicked shows."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "insurance_account_manager.insurance_service_request_action_pipeline"
+        )
+        context = {
+            "default_type_id": self.id,
+            "search_default_open": 1,
+            "search_default_my_pipeline": 1,
+        }
+        chosen = self.env.context.get("insurance_dashboard_filter")
+        if chosen in DASHBOARD_FILTERS:
+            context[f"search_default_{chosen}"] = 1
+        action.update(
+            {
+                "display_name": self.name,
+                "domain": [("type_id", "=", self.id)],
+                "context": context,
+            }
+        )
+        return action

@@ -1,5 +1,8 @@
+from collections import defaultdict
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column
 
 from ..tools import validation
@@ -12,6 +15,42 @@ GROUP_INSURANCE_HANDLER = "insurance_account_manager.insurance_group_service_han
 GROUP_INSURANCE_AM = "insurance_account_manager.insurance_group_account_manager"
 GROUP_INSURANCE_ADMIN = "insurance_account_manager.insurance_group_admin"
 INSURANCE_GROUPS = (GROUP_INSURANCE_HANDLER, GROUP_INSURANCE_AM, GROUP_INSURANCE_ADMIN)
+# The client's smart buttons: (kind, model, domain besides the client).
+INSURANCE_COUNTS = (
+    ("policy", "insurance.policy", []),
+    ("claim", "insurance.claim", []),
+    ("request", "insurance.service.request", [("stage_state", "=", "open")]),
+)
+# The client form's lists of records (see web_read).
+INSURANCE_LINE_FIELDS = (
+    "insurance_policy_ids",
+    "insurance_assignment_ids",
+    "insurance_tier_history_ids",
+)
+
+
+def with_rule_fields(records, field_names):
+    """``field_names`` and the stored fields that the current user's read rules
+    of ``records``' model test (the manager, its backup copy, the company),
+    for ``search_fetch``: the records come with them, and ``read`` checks the
+    rules on them in memory (``_check_access``) instead of fetching each page
+    of records a second time."""
+    if records.env.su or not field_names:
+        return field_names
+    domain = records.env["ir.rule"]._compute_domain(records._name, "read")
+    tested = {
+        leaf[0].split(".", 1)[0]
+        for leaf in domain or ()
+        if isinstance(leaf, (list, tuple)) and isinstance(leaf[0], str)
+    }
+    missing = [
+        fname
+        for fname in sorted(tested - set(field_names))
+        if fname in records._fields
+        and records._fields[fname].store
+        and records._fields[fname].is_accessible(records.env)
+    ]
+    return [*field_names, *missing] if missing else field_names
 
 
 class ResPartner(models.Model):
@@ -108,27 +147,26 @@ class ResPartner(models.Model):
             )
 
     def _compute_insurance_counts(self):
-        policy_counts = dict(
-            self.env["insurance.policy"]._read_group(
-                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
-            )
-        )
-        claim_counts = dict(
-            self.env["insurance.claim"]._read_group(
-                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
-            )
-        )
-        request_counts = dict(
-            self.env["insurance.service.request"]._read_group(
-                [("partner_id", "in", self.ids), ("stage_state", "=", "open")],
-                ["partner_id"],
-                ["__count"],
-            )
-        )
+        """The smart buttons' counts, of what the user may read (the record
+        rules apply): the three grouped counts in one statement, built from
+        each model's search query, as the client form shows them at once."""
+        counts = {kind: {} for kind, _model, _domain in INSURANCE_COUNTS}
+        parts = []
+        for kind, model, domain in INSURANCE_COUNTS:
+            query = self.env[model]._search([("partner_id", "in", self.ids), *domain])
+            if query.is_empty():
+                continue
+            partner = SQL.identifier(query.table, "partner_id")
+            query.groupby = partner
+            parts.append(SQL("(%s)", query.select(SQL("%s", kind), partner, SQL("COUNT(*)"))))
+        if parts:
+            for kind, partner_id, count in self.env.execute_query(SQL(" UNION ALL ").join(parts)):
+                counts[kind][partner_id] = count
         for partner in self:
-            partner.insurance_policy_count = policy_counts.get(partner, 0)
-            partner.insurance_claim_count = claim_counts.get(partner, 0)
-            partner.insurance_request_count = request_counts.get(partner, 0)
+            partner_id = partner._origin.id
+            partner.insurance_policy_count = counts["policy"].get(partner_id, 0)
+            partner.insurance_claim_count = counts["claim"].get(partner_id, 0)
+            partner.insurance_request_count = counts["request"].get(partner_id, 0)
 
     @api.depends("company_id")
     @api.depends_context("company")
@@ -177,6 +215,39 @@ class ResPartner(models.Model):
                     )
                 )
         self._check_company(["account_manager_id", "backup_manager_id"])
+
+    def web_read(self, specification):
+        self._insurance_fetch_lines(specification)
+        return super().web_read(specification)
+
+    def _insurance_fetch_lines(self, specification):
+        """The client form's lists (policies, manager and tier history) fetched
+        with the fields the form shows, in the search that finds them, as a
+        list view's web_search_read does: the web client's read of the form
+        then finds them in memory, instead of one search and one read per list.
+        Same records, order and access rules as the one2many's own read."""
+        for fname in INSURANCE_LINE_FIELDS:
+            spec = specification.get(fname)
+            field = self._fields[fname]
+            if not (spec and spec.get("fields")) or not field.is_accessible(self.env):
+                continue
+            comodel = self.env[field.comodel_name].with_context(active_test=False, **field.context)
+            shown = [
+                name
+                for name in spec["fields"]
+                if name in comodel._fields
+                and comodel._fields[name].store
+                and comodel._fields[name].is_accessible(comodel.env)
+            ]
+            names = [field.inverse_name, *shown]
+            if comodel._active_name:
+                names.append(comodel._active_name)
+            domain = field.get_domain_list(self) + [(field.inverse_name, "in", self.ids)]
+            lines = comodel.search_fetch(domain, with_rule_fields(comodel, names))
+            by_client = defaultdict(list)
+            for line in lines:
+                by_client[line[field.inverse_name].id].append(line.id)
+            self.env.cache.insert_missing(self, field, [tuple(by_client[id_]) for id_ in self._ids])
 
     @api.model_create_multi
     def create(self, vals_list):

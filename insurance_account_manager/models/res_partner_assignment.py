@@ -7,6 +7,7 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, create_index
 from odoo.tools.mail import generate_tracking_message_id
+from odoo.tools.sql import column_exists, create_column, make_index_name, table_exists
 
 from odoo.addons.mail.models.mail_thread import MailThread
 
@@ -85,6 +86,39 @@ def without_tracking_switches(records):
     return records.with_context(  # pylint: disable=context-overridden
         {key: value for key, value in context.items() if key not in TRACKING_SWITCHES}
     )
+
+
+def init_manager_copy_column(cr, table, column, partner_column):
+    """Create ``table``.``column``, a stored copy of the client's backup
+    manager (through ``table``.``partner_column``) with its index
+    (``btree_not_null``, as the field declares it), and fill it in one UPDATE,
+    when an existing table lacks it (an upgrade of a live book): the ORM would
+    compute it record by record. Called from the model's ``_auto_init`` before
+    the ORM's, which then adds the foreign key.
+
+    The index exists before the UPDATE: built after it, over the rows the
+    UPDATE left behind, PostgreSQL would not use it in any transaction older
+    than the index (``pg_index.indcheckxmin``)."""
+    if not table_exists(cr, table) or column_exists(cr, table, column):
+        return
+    create_column(cr, table, column, "int4")
+    create_index(
+        cr,
+        make_index_name(table, column),
+        table,
+        [f'"{column}"'],
+        where=f'"{column}" IS NOT NULL',
+    )
+    if column_exists(cr, "res_partner", "backup_manager_id"):
+        cr.execute(
+            SQL(
+                "UPDATE %(table)s AS t SET %(column)s = p.backup_manager_id FROM res_partner AS p"
+                " WHERE p.id = t.%(partner)s AND p.backup_manager_id IS NOT NULL",
+                table=SQL.identifier(table),
+                column=SQL.identifier(column),
+                partner=SQL.identifier(partner_column),
+            )
+        )
 
 
 class ResPartner(models.Model):
@@ -348,41 +382,43 @@ class ResPartner(models.Model):
     @api.model
     @tools.ormcache()
     def _insurance_manager_copies(self):
-        """The stored fields of other models that copy a client's manager
-        (related fields ending in ``account_manager_id``, through stored
-        many2one fields): ((model, field, path), ...). The ORM recomputes them
-        when the manager changes; the set-based writer updates them in SQL."""
-        source = self._fields["account_manager_id"]
+        """The stored fields of other models that copy a client's manager or
+        backup manager (related fields ending in ``account_manager_id`` or
+        ``backup_manager_id``, through stored many2one fields): ((model, field,
+        path, client field), ...). The ORM recomputes them when the client's
+        field changes; the set-based writer updates them in SQL."""
         copies = []
+        for source_name in MANAGER_FIELDS:
+            source = self._fields[source_name]
 
-        def walk(tree):
-            for field in tree.root:
-                if not (
-                    field.store
-                    and field.related
-                    and field.type == "many2one"
-                    and field.related_field is source
-                ):
-                    continue
-                path = field.related.split(".")
-                model = self.env[field.model_name]
-                for fname in path[:-1]:
-                    hop = model._fields[fname]
-                    if not (hop.store and hop.type == "many2one"):
-                        break
-                    model = self.env[hop.comodel_name]
-                else:
-                    copies.append((field.model_name, field.name, tuple(path)))
-            for subtree in tree.values():
-                walk(subtree)
+            def walk(tree, source=source, source_name=source_name):
+                for field in tree.root:
+                    if not (
+                        field.store
+                        and field.related
+                        and field.type == "many2one"
+                        and field.related_field is source
+                    ):
+                        continue
+                    path = field.related.split(".")
+                    model = self.env[field.model_name]
+                    for fname in path[:-1]:
+                        hop = model._fields[fname]
+                        if not (hop.store and hop.type == "many2one"):
+                            break
+                        model = self.env[hop.comodel_name]
+                    else:
+                        copies.append((field.model_name, field.name, tuple(path), source_name))
+                for subtree in tree.values():
+                    walk(subtree)
 
-        walk(self.pool.get_trigger_tree([source]))
+            walk(self.pool.get_trigger_tree([source]))
         return tuple(sorted(set(copies)))
 
     @api.model
     def _insurance_update_manager_copies(self):
-        """Copy the (just written) managers of clients onto their records'
-        stored copies (see :meth:`_insurance_manager_copies`),
+        """Copy the (just written) managers and backups of clients onto their
+        records' stored copies (see :meth:`_insurance_manager_copies`),
         one UPDATE per model that has records to update, instead of the ORM's
         recompute: the writer's ``modified`` marked those records to
         recompute, and nothing else was (the writer flushed first); they are
@@ -390,7 +426,7 @@ class ResPartner(models.Model):
         track, as (model, res id, field, old user id, new user id)."""
         env = self.env
         tracked = []
-        for model_name, fname, path in self._insurance_manager_copies():
+        for model_name, fname, path, source in self._insurance_manager_copies():
             Model = env[model_name]
             field = Model._fields[fname]
             todo = env.records_to_compute(field)
@@ -410,17 +446,18 @@ class ResPartner(models.Model):
                 SQL(
                     """
                     UPDATE %(table)s AS t
-                       SET %(column)s = %(last)s.account_manager_id,
+                       SET %(column)s = %(last)s.%(source)s,
                            write_uid = %(uid)s,
                            write_date = %(now)s
                       FROM %(table)s AS o, %(joins)s
                      WHERE t.id = ANY(%(ids)s) AND o.id = t.id AND %(conditions)s
-                       AND t.%(column)s IS DISTINCT FROM %(last)s.account_manager_id
+                       AND t.%(column)s IS DISTINCT FROM %(last)s.%(source)s
                  RETURNING t.id, o.%(column)s, t.%(column)s
                     """,
                     table=SQL.identifier(Model._table),
                     column=column,
                     last=alias,
+                    source=SQL.identifier(source),
                     joins=SQL(", ").join(joins),
                     conditions=SQL(" AND ").join(conditions),
                     uid=env.uid,

@@ -3,7 +3,7 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import InsuranceCommon
 
@@ -26,6 +26,26 @@ class TestClaim(InsuranceCommon):
         for field in ("amount_claimed", "amount_reserved", "amount_paid"):
             with self.subTest(field=field), self.assertRaisesRegex(ValidationError, "negative"):
                 self._create_claim(self.policy_motor, **{field: -5})
+
+    def test_paid_above_claimed_warns_and_is_flagged(self):
+        form = Form(self.env["insurance.claim"].with_context(tracking_disable=False))
+        form.policy_id = self.policy_motor
+        form.date_loss = date(2026, 3, 10)
+        form.date_reported = date(2026, 3, 12)
+        form.amount_claimed = 10000
+        with self.assertLogs("odoo.tests.form.onchange", level="WARNING") as logs:
+            form.amount_paid = 12000
+        self.assertIn("above the amount claimed", "\n".join(logs.output))
+        claim = form.save()
+        note = claim.message_ids.filtered(lambda m: "Paid above the claimed" in (m.body or ""))
+        self.assertEqual(len(note), 1)
+        self.assertEqual(claim.activity_ids.user_id, self.user_am)  # Harbin's manager reviews
+        # paid within the claim: no warning, no further note
+        claim.amount_paid = 9000
+        claim.amount_paid = 9500
+        self.assertEqual(len(claim.activity_ids), 1)
+        claim.amount_claimed = 9000  # now paid above again: flagged again
+        self.assertEqual(len(claim.activity_ids), 2)
 
     def test_amount_paid_within_sum_insured(self):
         with self.assertRaisesRegex(ValidationError, "cannot exceed the sum insured"):

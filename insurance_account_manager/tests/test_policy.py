@@ -56,6 +56,20 @@ class TestPolicy(InsuranceCommon):
         )
         self.assertEqual(twin.name, self.policy_motor.name)
 
+    def test_policy_number_normalised_before_the_uniqueness_check(self):
+        """ "t-motor-1 " is T-MOTOR-1: refused as a second one, on create and write."""
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+            with self.env.cr.savepoint():
+                self._create_policy(" t-motor-1 ", self.client_dalian, self.line_motor, 1, 10)
+        policy = self._create_policy(" ux-prp-0001 ", self.client_dalian, self.line_motor, 1, 10)
+        self.assertEqual(policy.name, "UX-PRP-0001")
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+            with self.env.cr.savepoint():
+                policy.write({"name": "t-prop-1\t"})
+                self.env.flush_all()
+        policy.name = " ux-prp-0002"
+        self.assertEqual(policy.name, "UX-PRP-0002")
+
     def test_policy_makes_partner_a_client(self):
         partner = self.env["res.partner"].create({"name": "Qiqihar Steel"})
         self.assertFalse(partner.is_insurance_client)

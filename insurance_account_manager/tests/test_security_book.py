@@ -21,6 +21,7 @@ VALIDATION = "odoo.exceptions.ValidationError"
 REQUEST = "insurance.service.request"
 CLAIM = "insurance.claim"
 POLICY = "insurance.policy"
+WON = "insurance.service.request.won"
 
 
 @tagged("post_install", "-at_install", "insurance")
@@ -80,6 +81,14 @@ class TestSecurityBook(InsuranceRpcCase):
             "date_reported": "2026-03-12",
             **values,
         }
+
+    def _rpc_win(self, user, request, **values):
+        """Win ``request`` as ``user`` as the web client does: the Won button
+        opens the wizard (prefilled), whose confirmation creates the next term."""
+        action = self.rpc(user, REQUEST, "action_mark_won", [request.id])
+        self.assertEqual(action["res_model"], WON)
+        wizard = self.rpc(user, WON, "create", [values], context=dict(action["context"]))[0]
+        return self.rpc(user, WON, "action_confirm", [wizard])
 
     def _next_terms(self, policy):
         return (
@@ -220,7 +229,7 @@ class TestSecurityBook(InsuranceRpcCase):
         self.assertFalse(self._next_terms(self.policy_motor))
 
     def test_item1_handler_cannot_reopen_a_won_renewal(self):
-        self.rpc(self.user_am, REQUEST, "action_mark_won", [self.renewal_motor.id])
+        self._rpc_win(self.user_am, self.renewal_motor)
         next_term = self._fresh(self.renewal_motor).new_policy_id
         self.assertTrue(next_term)
         self.assertRpcRefused(
@@ -248,7 +257,7 @@ class TestSecurityBook(InsuranceRpcCase):
         """The client's manager prices and wins their renewal; the next term is
         created with their own rights. The team lead wins a member's renewal."""
         self.rpc(self.user_am, REQUEST, "write", [self.renewal_motor.id], {"new_premium": 13000})
-        self.rpc(self.user_am, REQUEST, "action_mark_won", [self.renewal_motor.id])
+        self._rpc_win(self.user_am, self.renewal_motor)
         self._fresh()
         next_term = self.renewal_motor.new_policy_id
         self.assertRecordValues(
@@ -264,13 +273,17 @@ class TestSecurityBook(InsuranceRpcCase):
             ],
         )
         self.assertEqual(self.policy_motor.renewal_state, "renewed")
-        self.rpc(
+        # dropped on Won, a renewal is refused: the wizard asks for the next term
+        self.assertRpcRefused(
             self.user_lead,
             REQUEST,
             "write",
             [self.renewal_cargo.id],
             {"stage_id": self.stage_renewal_won.id, "new_premium": 8800},
+            errors=(USER,),
+            message="Won button",
         )
+        self._rpc_win(self.user_lead, self.renewal_cargo, premium=8800)
         self._fresh()
         self.assertRecordValues(
             self.renewal_cargo.new_policy_id,
@@ -654,7 +667,7 @@ class TestSecurityBook(InsuranceRpcCase):
             {"new_premium": 1},
             errors=(ACCESS,),
         )
-        self.rpc(self.user_am, REQUEST, "action_mark_won", [self.renewal_motor.id])
+        self._rpc_win(self.user_am, self.renewal_motor)
         self._fresh()
         self.assertEqual(self.renewal_motor.new_policy_id.premium, 12000.0)
 

@@ -71,3 +71,37 @@ class TestServiceClaim(ServiceCommon):
         visible = self.Request.with_user(self.user_am).search([("claim_id", "in", claims.ids)])
         self.assertEqual(visible, claims.service_request_ids)
         self.assertFalse(claims[0].turnaround_days)  # still open
+
+    def test_request_moved_moves_its_claim(self):
+        """Both ways in step: moving the claims-service request moves the claim
+        to the claim stage its new stage follows, and back, without a loop."""
+        claim = self._create_claim(self.policy_cargo, user_id=self.user_am_2.id)
+        request = claim.service_request_ids
+        settlement = self.env.ref(
+            "insurance_account_manager.insurance_service_stage_claim_settlement"
+        )
+        closed = self.env.ref("insurance_account_manager.insurance_service_stage_claim_closed")
+        request.with_user(self.user_am_2).stage_id = settlement
+        self.assertEqual(claim.stage_id, self.stage_settlement)
+        self.assertEqual(request.stage_id, settlement)
+        with freeze_time("2026-04-01"):
+            request.with_user(self.user_am_2).stage_id = closed
+            self.env.flush_all()
+        self.assertEqual(claim.stage_id, self.stage_closed)
+        self.assertEqual(claim.date_closed, date(2026, 4, 1))
+        self.assertEqual(request.stage_state, "won")
+        # the claim moved back: the request follows
+        claim.stage_id = self.stage_notified
+        self.assertEqual(request.stage_id.name, "Notified")
+        self.assertFalse(claim.date_closed)
+
+    def test_request_stage_following_no_claim_stage_is_refused(self):
+        claim = self._create_claim(self.policy_cargo)
+        request = claim.service_request_ids
+        loose = self.env["insurance.service.stage"].create(
+            {"name": "Waiting for documents", "type_ids": [(4, self.type_claim.id)]}
+        )
+        with self.assertRaisesRegex(UserError, "follows no claim stage"):
+            request.stage_id = loose
+        self.assertEqual(request.stage_id.name, "Notified")
+        self.assertEqual(claim.stage_id, self.stage_notified)

@@ -7,6 +7,7 @@ from unittest.mock import patch
 import psycopg2
 from freezegun import freeze_time
 
+from odoo import models as odoo_models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
@@ -40,6 +41,20 @@ class TestServiceRenewal(ServiceCommon):
     def _run(self):
         with freeze_time(TODAY):
             return self.env["insurance.policy"]._cron_generate_renewals()
+
+    def _win(self, request, user=None, **values):
+        """Win ``request`` through the Won button's wizard (prefilled, then
+        ``values``), as ``user``; return the next term."""
+        action = request.with_user(user or self.env.user).action_mark_won()
+        self.assertEqual(action["res_model"], "insurance.service.request.won")
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(user or self.env.user)
+            .with_context(**action["context"])
+            .create(values)
+        )
+        wizard.action_confirm()
+        return request.new_policy_id
 
     def _renewals(self, policies):
         return self.Request.with_context(active_test=False).search(
@@ -149,31 +164,77 @@ class TestServiceRenewal(ServiceCommon):
             form.new_premium = 1150
         self.assertAlmostEqual(request.premium_rise_percent, 15.0)
         self.assertTrue(request.is_premium_rise_flagged)  # above the default 10 %
-        request.stage_id = self.stage_renewal_won
+        # dropped on Won, the renewal is refused: the term is asked for first
+        with self.assertRaisesRegex(UserError, "Won button"):
+            request.stage_id = self.stage_renewal_won
+        self.assertEqual(request.stage_state, "open")
+        self.assertFalse(policy.renewal_policy_ids)
+        # the wizard is prefilled from the renewed term and the renewal premium
+        action = request.action_mark_won()
+        wizard_form = Form(
+            self.env[action["res_model"]].with_context(**action["context"]),
+            view="insurance_account_manager.insurance_service_request_won_view_form",
+        )
+        self.assertEqual(wizard_form.policy_name, f"{policy.name}/R1")
+        self.assertEqual(wizard_form.date_start, policy.date_end + timedelta(days=1))
+        self.assertEqual(wizard_form.date_end, policy.date_end + timedelta(days=365))
+        self.assertEqual(wizard_form.premium, 1150.0)
+        # the manager gives the insurer's new number, other dates, the final premium
+        wizard_form.policy_name = "HB-2027-MOTOR"
+        wizard_form.date_start = policy.date_end + timedelta(days=11)
+        self.assertEqual(wizard_form.date_end, policy.date_end + timedelta(days=375))
+        wizard_form.premium = 1120
+        wizard_form.save().action_confirm()
         next_term = request.new_policy_id
         self.assertRecordValues(
             next_term,
             [
                 {
-                    "name": f"{policy.name}/R1",
+                    "name": "HB-2027-MOTOR",
                     "partner_id": self.client_harbin.id,
                     "previous_policy_id": policy.id,
-                    "premium": 1150.0,
-                    "date_start": policy.date_end + timedelta(days=1),
-                    "date_end": policy.date_end + timedelta(days=365),
+                    "premium": 1120.0,
+                    "sum_insured": policy.sum_insured,
+                    "date_start": policy.date_end + timedelta(days=11),
+                    "date_end": policy.date_end + timedelta(days=375),
                     "state": "active",
                 }
             ],
         )
+        self.assertEqual(request.stage_id, self.stage_renewal_won)
+        self.assertEqual(request.new_premium, 1120.0)
         self.assertEqual(policy.renewal_policy_id, next_term)
         self.assertEqual(policy.renewal_state, "renewed")
         self.assertIn(next_term, self.client_harbin.insurance_policy_ids)
-        # moving it again does not create another term
+        self.assertIn("HB-2027-MOTOR", request.message_ids[:1].body)
+        # moving it again does not create another term, nor does the wizard
         request.stage_id = self.env.ref(
             "insurance_account_manager.insurance_service_stage_renewal_negotiation"
         )
-        request.action_mark_won()
+        self.assertIs(request.action_mark_won(), True)  # straight to Won: it has its term
+        self.assertEqual(request.stage_id, self.stage_renewal_won)
         self.assertEqual(policy.renewal_policy_ids, next_term)
+        with self.assertRaisesRegex(UserError, "already has its next term"):
+            self.env["insurance.service.request.won"].create(
+                {
+                    "request_id": request.id,
+                    "policy_name": "AGAIN",
+                    "date_start": TODAY,
+                    "date_end": TODAY + timedelta(days=30),
+                    "premium": 1,
+                }
+            ).action_confirm()
+
+    def test_win_wizard_checks_the_term(self):
+        policy = self._policy(self.client_harbin, TODAY + timedelta(days=30), premium=1000)
+        self._run()
+        request = self._renewals(policy)
+        with self.assertRaisesRegex(ValidationError, "end date must be after"):
+            self._win(request, date_end=policy.date_end)
+        with self.assertRaisesRegex(UserError, "cannot be negative"):
+            self._win(request, premium=-5)
+        self.assertFalse(policy.renewal_policy_ids)
+        self.assertEqual(request.stage_state, "open")
 
     def test_rise_threshold_from_settings(self):
         self.env["ir.config_parameter"].set_param(
@@ -229,8 +290,7 @@ class TestServiceRenewal(ServiceCommon):
         policy = self._policy(self.client_harbin, TODAY + timedelta(days=30))
         self._run()
         request = self._renewals(policy)
-        request.stage_id = self.stage_renewal_won
-        next_term = request.new_policy_id
+        next_term = self._win(request)
         # once the next term exists, the renewal cannot be marked lost
         wizard = (
             self.env["insurance.service.request.lost"]
@@ -264,7 +324,10 @@ class TestServiceRenewal(ServiceCommon):
             request.with_user(self.user_am).action_mark_lost()
         self.assertEqual(request.stage_state, "open")
         self.assertFalse(policy.renewal_policy_id)
-        request.with_user(self.user_am_other).action_mark_won()
+        with self.assertRaises(AccessError):
+            self._win(request, user=self.user_am, premium=1)
+        self.assertFalse(policy.renewal_policy_id)
+        self._win(request, user=self.user_am_other)
         self.assertEqual(policy.renewal_policy_id.premium, 1000.0)
 
     def test_threshold_change_reflags_open_renewals(self):
@@ -285,4 +348,100 @@ class TestServiceRenewal(ServiceCommon):
         self.env["res.config.settings"].create({"insurance_renewal_rise_threshold": 12}).execute()
         self.assertTrue(
             self.Request.search([("id", "=", request.id), ("is_premium_rise_flagged", "=", True)])
+        )
+
+
+# Measured (Odoo 18): the queries of one batch of the renewal scheduled action
+# with chatter and followers on, commit-time work included - the selection, the
+# lock, one create of the requests, one of their followers, one of the
+# policies' messages and one of their tracking values, the flush - the same for
+# 50 and for 500 renewals once Odoo's own 100-row chunks of INSERT and UPDATE
+# statements are lifted (with them, a batch of 500 adds one statement per
+# table and chunk of 100 rows: 6 tables, 4 more chunks).
+RENEWAL_BATCH_QUERY_BUDGET = 27
+ODOO_ROW_CHUNK = 100
+
+
+@tagged("post_install", "-at_install", "insurance")
+class TestServiceRenewalPerformance(ServiceCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["insurance.policy"].search([]).write({"state": "expired"})
+
+    def _due_policies(self, count, tag):
+        clients = (self.client_harbin, self.client_dalian, self.client_shenyang)
+        return self.env["insurance.policy"].create(
+            [
+                {
+                    "name": f"Q-{tag}-{index}",
+                    "partner_id": clients[index % 3].id,
+                    "insurer_id": self.insurer.id,
+                    "line_id": self.line_motor.id,
+                    "premium": 1000 + index,
+                    "sum_insured": 100000,
+                    "date_start": TODAY - timedelta(days=350),
+                    "date_end": TODAY + timedelta(days=14),
+                    "state": "active",
+                }
+                for index in range(count)
+            ]
+        )
+
+    def _generate(self, size):
+        """One batch of ``size`` as the scheduler runs it (chatter on), its
+        commit-time work (flush: tracking, followers) included."""
+        Policy = self.env["insurance.policy"].with_context(tracking_disable=False)
+        self.env.flush_all()
+        self.env.invalidate_all()
+        with (
+            freeze_time(TODAY),
+            patch.object(policy_module, "RENEWAL_BATCH_SIZE", size),
+        ):
+            start = self.env.cr.sql_log_count
+            locked = Policy._cron_generate_renewals()
+            self.env.flush_all()
+            return locked, self.env.cr.sql_log_count - start
+
+    def _generate_unchunked(self, size):
+        with (
+            patch.object(odoo_models, "INSERT_BATCH_SIZE", 1000),
+            patch.object(odoo_models, "UPDATE_BATCH_SIZE", 1000),
+        ):
+            return self._generate(size)
+
+    def test_batch_query_count_is_flat(self):
+        counts, chunked = {}, {}
+        for size in (50, 500):
+            policies = self._due_policies(3 * size, size)
+            self._generate(size)  # a first batch warms the caches (ormcache, rules)
+            locked, counts[size] = self._generate_unchunked(size)
+            self.assertEqual(len(locked), size)
+            locked, chunked[size] = self._generate(size)
+            self.assertEqual(len(locked), size)
+            self.assertFalse(self._generate(size)[0])
+            requests = self.Request.search([("renewed_policy_id", "in", policies.ids)])
+            self.assertEqual(len(requests), 3 * size)
+        self.assertEqual(counts[50], counts[500], counts)
+        self.assertEqual(counts[500], RENEWAL_BATCH_QUERY_BUDGET, counts)
+        # Odoo's chunks: one more statement per table for each 100 rows more
+        self.assertEqual(chunked[50], counts[50])
+        self.assertEqual(chunked[500] - chunked[50], 6 * (500 // ODOO_ROW_CHUNK - 1), chunked)
+        # the audit stays: each renewed term logs one message (its renewal
+        # state, Renewal Open) and each manager follows their renewals
+        policy = policies[1]  # Dalian's: Sarah Chen
+        request = policy.renewal_request_ids
+        messages = policy.message_ids.filtered("tracking_value_ids")
+        self.assertEqual(len(messages), 1)
+        self.assertRecordValues(
+            messages.tracking_value_ids,
+            [{"field_id": self.env["ir.model.fields"]._get(policy._name, "renewal_state").id}],
+        )
+        self.assertEqual(messages.tracking_value_ids.new_value_char, "Renewal Open")
+        self.assertIn(self.user_am_2.partner_id, request.message_partner_ids)
+        self.assertEqual(
+            self.env["mail.followers"].search_count(
+                [("res_model", "=", self.Request._name), ("res_id", "=", request.id)]
+            ),
+            1,
         )

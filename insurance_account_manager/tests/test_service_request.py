@@ -1,11 +1,20 @@
 """Service pipelines: types, stages, requests, accountability and access."""
 
+from datetime import date, timedelta
+
+from freezegun import freeze_time
+
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import GROUP_ADMIN, GROUP_HANDLER, InsuranceCommon
+
+# The overview's counts for all the pipelines, measured with Odoo 18: two
+# grouped queries (the record rules are in them), the user and their partner
+# (the user's time zone, for today) and the pipelines' kinds.
+DASHBOARD_QUERY_BUDGET = 5
 
 
 class ServiceCommon(InsuranceCommon):
@@ -241,3 +250,125 @@ class TestClientRequests(ServiceCommon):
         self.assertEqual(self.client_dalian.insurance_request_count, 2)
         action = self.client_dalian.action_view_insurance_requests()
         self.assertEqual(Request.search(action["domain"]), requests)
+
+
+@tagged("post_install", "-at_install", "insurance")
+class TestServiceDashboard(ServiceCommon):
+    """My Pipeline: per pipeline, what the manager has due and at risk."""
+
+    def test_overview_counts_and_boards(self):
+        Type = self.env["insurance.service.type"]
+        today = date(2026, 10, 7)  # a Wednesday: the week ends on Sunday 11 October
+
+        def general(deadline, client=self.client_harbin, **values):
+            return self._create_request(client, self.type_general, date_deadline=deadline, **values)
+
+        general(today - timedelta(days=1))  # overdue
+        general(today)
+        general(today + timedelta(days=2))  # this week
+        general(today + timedelta(days=13))  # later
+        general(False).sla_state = "breached"
+        general(False).sla_state = "at_risk"
+        general(today, stage_id=self.stage_done.id)  # closed: not counted
+        general(today, client=self.client_dalian)  # Sarah Chen's: not Li Wei's
+        renewal = self.Request._create_renewal_requests(self.policy_motor)
+        renewal.date_deadline = today + timedelta(days=30)
+        self.Request._create_renewal_requests(self.policy_property)  # ends 31 December
+        self.env.flush_all()
+        with freeze_time(today):
+            types = Type.with_user(self.user_am).search([])
+            types.mapped("dashboard_open_count")  # warm the caches (access rules)
+            self.env.invalidate_all()
+            with self.assertQueryCount(DASHBOARD_QUERY_BUDGET):
+                types.mapped("dashboard_open_count")  # all the counts of all the pipelines
+            counts = {
+                request_type.code: {
+                    name: request_type[f"dashboard_{name}_count"]
+                    for name in (
+                        "open",
+                        "overdue",
+                        "due_today",
+                        "due_week",
+                        "sla_breached",
+                        "sla_at_risk",
+                        "renewal",
+                    )
+                }
+                for request_type in types
+            }
+        self.assertEqual(
+            counts["general"],
+            {
+                "open": 6,
+                "overdue": 1,
+                "due_today": 1,
+                "due_week": 2,
+                "sla_breached": 1,
+                "sla_at_risk": 1,
+                "renewal": 0,
+            },
+        )
+        self.assertEqual(counts["renewal"]["open"], 2)
+        self.assertEqual(counts["renewal"]["renewal"], 1)
+        self.assertEqual(counts["underwriting"]["open"], 0)
+        # a count opens the pipeline's own board, narrowed to what it counts
+        action = (
+            self.type_renewal.with_user(self.user_am)
+            .with_context(insurance_dashboard_filter="renewal_30_days")
+            .action_open_pipeline()
+        )
+        self.assertEqual(action["domain"], [("type_id", "=", self.type_renewal.id)])
+        self.assertEqual(action["context"]["default_type_id"], self.type_renewal.id)
+        self.assertEqual(action["context"]["search_default_renewal_30_days"], 1)
+        # on that board, the columns are the renewal pipeline's stages only
+        Request = self.Request.with_user(self.user_am).with_context(**action["context"])
+        groups = Request.web_read_group(
+            action["domain"] + [("user_id", "=", self.user_am.id)], ["stage_id"], ["stage_id"]
+        )["groups"]
+        self.assertEqual(
+            [group["stage_id"][0] for group in groups], self.type_renewal.stage_ids.sorted().ids
+        )
+        # a context the client forged opens no other filter
+        forged = self.type_renewal.with_context(
+            insurance_dashboard_filter="inactive"
+        ).action_open_pipeline()
+        self.assertNotIn("search_default_inactive", forged["context"])
+
+    def test_new_column_on_a_board_belongs_to_its_pipeline(self):
+        stage = (
+            self.env["insurance.service.stage"]
+            .with_context(default_type_id=self.type_survey.id)
+            .create({"name": "Awaiting the broker"})
+        )
+        self.assertEqual(stage.type_ids, self.type_survey)
+
+    def test_risk_surveys_board_and_sla_menu(self):
+        """Service > Risk Surveys is the risk survey pipeline's board, grouped by
+        its stages (not by service type); loss prevention has its own; the SLA
+        rules have a menu under Configuration; deadlines show no seconds."""
+        Action = self.env["ir.actions.act_window"]
+        surveys = Action._for_xml_id(
+            "insurance_account_manager.insurance_service_request_action_risk_survey"
+        )
+        self.assertEqual(surveys["domain"], "[('type_code', '=', 'risk_survey')]")
+        self.assertNotIn("group_by", surveys["context"])
+        self.assertNotIn("group_type", surveys["context"])
+        groups = self.Request.with_context(default_type_id=self.type_survey.id).web_read_group(
+            [("type_code", "=", "risk_survey")], ["stage_id"], ["stage_id"]
+        )["groups"]
+        self.assertEqual(
+            [group["stage_id"][0] for group in groups], self.type_survey.stage_ids.sorted().ids
+        )
+        prevention = Action._for_xml_id(
+            "insurance_account_manager.insurance_service_request_action_loss_prevention"
+        )
+        self.assertEqual(prevention["domain"], "[('type_code', '=', 'loss_prevention')]")
+        sla_menu = self.env.ref("insurance_account_manager.insurance_service_sla_menu")
+        self.assertEqual(sla_menu.action.res_model, "insurance.service.sla")
+        self.assertEqual(
+            sla_menu.parent_id,
+            self.env.ref("insurance_account_manager.insurance_menu_config_service"),
+        )
+        for view in ("view_kanban", "view_list", "view_form"):
+            arch = self.env.ref(f"insurance_account_manager.insurance_service_request_{view}").arch
+            self.assertIn("'show_seconds': False", arch, view)

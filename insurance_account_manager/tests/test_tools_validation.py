@@ -98,3 +98,9 @@ class TestToolsValidation(BaseCase):
         self.assertTrue(cut.endswith(validation.ELLIPSIS))
         self.assertEqual(validation.shorten("abcdef", 4), "abc…")
         self.assertEqual(validation.shorten("ab   cdef", 6), "ab…")  # no space before the ellipsis
+
+    def test_normalize_policy_number(self):
+        self.assertEqual(validation.normalize_policy_number(" ux-prp-0001 "), "UX-PRP-0001")
+        self.assertEqual(validation.normalize_policy_number("UX-PRP-0001"), "UX-PRP-0001")
+        self.assertEqual(validation.normalize_policy_number("\tab/r1\n"), "AB/R1")
+        self.assertIs(validation.normalize_policy_number(False), False)

@@ -174,3 +174,12 @@ def shorten(text, max_length=MAX_NAME_LENGTH):
     if len(text) <= max_length:
         return text
     return text[: max_length - len(ELLIPSIS)].rstrip() + ELLIPSIS
+
+
+def normalize_policy_number(name):
+    """A policy number as stored and compared: without surrounding spaces, in
+    upper case (``" ux-prp-0001 "`` and ``"UX-PRP-0001"`` are one number).
+    Anything but a string (False, None) is returned as it is."""
+    if not isinstance(name, str):
+        return name
+    return name.strip().upper()

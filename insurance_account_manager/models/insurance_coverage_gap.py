@@ -1,0 +1,160 @@
+from odoo import _, api, fields, models
+from odoo.tools import SQL
+
+# A gap's id: its analysis and line in one number (analysis id << LINE_BITS |
+# line id), stable while the analysis is current, below 2^53 (JavaScript's
+# exact integers) for analysis ids below 2^33.
+LINE_BITS = 20
+# The stored fields the view reads: flushed before it is queried.
+VIEW_DEPENDS = {
+    "insurance.needs.analysis": ["is_current", "partner_id", "company_id"],
+    "insurance.needs.answer": ["analysis_id", "question_id", "value_bool", "quantity", "amount"],
+    "insurance.needs.question": ["answer_type", "line_ids"],
+    "insurance.policy": ["partner_id", "line_id", "sum_insured", "state", "active"],
+    "crm.lead": ["commercial_partner_id", "insurance_line_id", "active", "stage_id"],
+    "crm.stage": ["is_won"],
+    "res.partner": ["account_manager_id", "insurance_tier_id"],
+}
+
+
+class InsuranceCoverageGap(models.Model):
+    """A coverage gap (S8): a line of business the client's current needs
+    analysis calls for, which the client does not hold in force, or holds
+    with a sum insured below the sum the analysis names. A view over the
+    analyses, answers and policies: always up to date, computed by
+    PostgreSQL for the whole book at once."""
+
+    _name = "insurance.coverage.gap"
+    _description = "Coverage Gap"
+    _auto = False
+    _order = "partner_id, line_id"
+
+    partner_id = fields.Many2one("res.partner", string="Client", readonly=True)
+    analysis_id = fields.Many2one(
+        "insurance.needs.analysis", string="Needs Analysis", readonly=True
+    )
+    company_id = fields.Many2one("res.company", readonly=True)
+    line_id = fields.Many2one("insurance.line", string="Line of Business", readonly=True)
+    user_id = fields.Many2one("res.users", string="Account Manager", readonly=True)
+    tier_id = fields.Many2one("insurance.client.tier", string="Tier", readonly=True)
+    gap_type = fields.Selection(
+        [("missing", "Not Held"), ("underinsured", "Underinsured")],
+        string="Gap",
+        readonly=True,
+    )
+    sum_required = fields.Float(string="Sum Needed", readonly=True)
+    sum_held = fields.Float(readonly=True)
+    lead_id = fields.Many2one(
+        "crm.lead",
+        string="Opportunity",
+        readonly=True,
+        help="An open opportunity of the client for this line.",
+    )
+
+    @property
+    def _table_query(self):
+        to_flush = SQL("").join(
+            SQL("", to_flush=self.env[model_name]._fields[fname])
+            for model_name, fnames in VIEW_DEPENDS.items()
+            for fname in fnames
+        )
+        return SQL(
+            """%(flush_fields)s
+            WITH needs AS (
+                SELECT a.id AS analysis_id, a.partner_id, a.company_id, rel.line_id AS line_id,
+                       MAX(CASE WHEN q.answer_type = 'amount' THEN ans.amount ELSE 0 END)
+                           AS sum_required
+                  FROM insurance_needs_analysis a
+                  JOIN insurance_needs_answer ans ON ans.analysis_id = a.id
+                  JOIN insurance_needs_question q ON q.id = ans.question_id
+                  JOIN insurance_needs_question_line_rel rel ON rel.question_id = q.id
+                 WHERE a.is_current
+                   AND ((q.answer_type = 'yes_no' AND ans.value_bool)
+                        OR (q.answer_type = 'quantity' AND ans.quantity > 0)
+                        OR (q.answer_type = 'amount' AND ans.amount > 0))
+              GROUP BY a.id, a.partner_id, a.company_id, rel.line_id
+            ),
+            held AS (
+                SELECT pol.partner_id, pol.line_id, SUM(COALESCE(pol.sum_insured, 0)) AS sum_held
+                  FROM insurance_policy pol
+                 WHERE pol.state = 'active' AND pol.active
+                   AND pol.partner_id IN (SELECT partner_id FROM needs)
+              GROUP BY pol.partner_id, pol.line_id
+            ),
+            leads AS (
+                SELECT l.commercial_partner_id AS partner_id, l.insurance_line_id AS line_id,
+                       MIN(l.id) AS lead_id
+                  FROM crm_lead l
+                  LEFT JOIN crm_stage s ON s.id = l.stage_id
+                 WHERE l.active AND l.insurance_line_id IS NOT NULL
+                   AND l.commercial_partner_id IN (SELECT partner_id FROM needs)
+                   AND NOT COALESCE(s.is_won, FALSE)
+              GROUP BY l.commercial_partner_id, l.insurance_line_id
+            )
+            SELECT (n.analysis_id::bigint << %(bits)s) | n.line_id AS id,
+                   n.analysis_id, n.partner_id, n.company_id, n.line_id,
+                   p.account_manager_id AS user_id, p.insurance_tier_id AS tier_id,
+                   CASE WHEN h.partner_id IS NULL THEN 'missing' ELSE 'underinsured' END
+                       AS gap_type,
+                   n.sum_required, COALESCE(h.sum_held, 0) AS sum_held, ld.lead_id
+              FROM needs n
+              JOIN res_partner p ON p.id = n.partner_id
+              LEFT JOIN held h ON h.partner_id = n.partner_id AND h.line_id = n.line_id
+              LEFT JOIN leads ld ON ld.partner_id = n.partner_id AND ld.line_id = n.line_id
+             WHERE h.partner_id IS NULL OR h.sum_held < n.sum_required
+            """,
+            bits=LINE_BITS,
+            flush_fields=to_flush,
+        )
+
+    @api.depends("partner_id", "line_id")
+    def _compute_display_name(self):
+        for gap in self:
+            gap.display_name = f"{gap.partner_id.display_name}: {gap.line_id.display_name}"
+
+    def action_create_opportunity(self):
+        """One opportunity per gap without one, for the client's line: the
+        client's manager owns it (see crm.lead.create). Opens the opportunity
+        (or the list, for several gaps)."""
+        self.check_access("read")
+        todo = self.filtered(lambda gap: not gap.lead_id)
+        leads = self.env["crm.lead"].create(
+            [
+                {
+                    "name": _(
+                        "%(line)s for %(client)s",
+                        line=gap.line_id.name,
+                        client=gap.partner_id.name,
+                    ),
+                    "type": "opportunity",
+                    "partner_id": gap.partner_id.id,
+                    "insurance_line_id": gap.line_id.id,
+                    "description": _(
+                        "Coverage gap from the needs analysis: %(kind)s "
+                        "(sum needed %(needed)s, held %(held)s).",
+                        kind=dict(self._fields["gap_type"]._description_selection(self.env))[
+                            gap.gap_type
+                        ],
+                        needed=gap.sum_required,
+                        held=gap.sum_held,
+                    ),
+                }
+                for gap in todo
+            ]
+        )
+        leads |= self.lead_id
+        # the view now shows the new opportunities
+        self.invalidate_model(["lead_id"])
+        action = {
+            "type": "ir.actions.act_window",
+            "res_model": "crm.lead",
+            "name": _("Opportunities"),
+        }
+        if len(leads) == 1:
+            return {**action, "view_mode": "form", "views": [(False, "form")], "res_id": leads.id}
+        return {
+            **action,
+            "view_mode": "list,form",
+            "views": [(False, "list"), (False, "form")],
+            "domain": [("id", "in", leads.ids)],
+        }

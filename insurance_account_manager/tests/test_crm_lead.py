@@ -1,0 +1,195 @@
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common import InsuranceRpcCase
+from .test_assignment import AssignmentCommon
+
+
+@tagged("post_install", "-at_install", "insurance")
+class TestCrmLead(AssignmentCommon):
+    """One accountable manager for a client's opportunities (issue #11)."""
+
+    def _lead(self, partner, **values):
+        return self.env["crm.lead"].create(
+            {
+                "name": f"Cross-sell {partner.name}",
+                "type": "opportunity",
+                "partner_id": partner.id,
+                **values,
+            }
+        )
+
+    def test_client_lead_owned_by_manager(self):
+        # whoever is named, the client's manager owns it; a contact's lead too
+        lead = self._lead(self.client_harbin, user_id=self.user_am_other.id)
+        self.assertEqual(lead.user_id, self.user_am)
+        contact = self.env["res.partner"].create(
+            {"name": "Wang Buyer", "parent_id": self.client_harbin.id}
+        )
+        contact_lead = self._lead(contact)
+        self.assertEqual(contact_lead.commercial_partner_id, self.client_harbin)
+        self.assertEqual(contact_lead.user_id, self.user_am)
+        # a hand-over to someone else does not stick
+        lead.write({"user_id": self.user_am_2.id})
+        self.assertEqual(lead.user_id, self.user_am)
+        # a prospect that is no client keeps the salesperson chosen
+        prospect = self.env["res.partner"].create({"name": "Qiqihar Steel", "is_company": True})
+        other = self._lead(prospect, user_id=self.user_am_2.id)
+        self.assertEqual(other.user_id, self.user_am_2)
+        # moving a lead to a client gives it to the client's manager
+        other.partner_id = self.client_dalian
+        self.assertEqual(other.user_id, self.user_am_2)
+        other.partner_id = self.client_shenyang
+        self.assertEqual(other.user_id, self.user_am_other)
+
+    def test_leads_follow_manual_manager_change(self):
+        lead = self._lead(self.client_harbin)
+        won = self._lead(self.client_harbin, name="Won motor")
+        won.action_set_won()
+        self.assertEqual(won.user_id, self.user_am)
+        self.client_harbin.with_user(self.user_lead).write(
+            {"account_manager_id": self.user_am_2.id, "backup_manager_id": False}
+        )
+        self.assertEqual(lead.user_id, self.user_am_2)
+        self.assertEqual(lead.team_id, self.team)
+        self.assertEqual(won.user_id, self.user_am, "a won sale keeps who won it")
+
+    def test_leads_follow_reassignment_batch(self):
+        lead = self._lead(self.client_harbin)
+        lead.activity_schedule(
+            "mail.mail_activity_data_todo", summary="Call", user_id=self.user_am.id
+        )
+        wizard = self.env["insurance.client.reassign"].create(
+            {
+                "reason": "Li Wei leaves",
+                "partner_ids": [Command.set(self.client_harbin.ids)],
+                "target_user_id": self.user_am_other.id,
+                "handover_days": 0,
+            }
+        )
+        wizard.action_preview()
+        wizard.action_confirm()
+        self.assertEqual(self.client_harbin.account_manager_id, self.user_am_other)
+        self.assertEqual(lead.user_id, self.user_am_other)
+        self.assertEqual(lead.activity_ids.user_id, self.user_am_other)
+        self.assertIn(self.user_am_other.partner_id, lead.message_partner_ids)
+
+    def test_leads_follow_assignment_rules(self):
+        client = self._new_client("Mudanjiang Paper", self.tier_retail, [self.line_motor])
+        lead = self._lead(client, user_id=False)
+        self.assertFalse(lead.user_id)
+        client._assign_account_managers()
+        self.assertTrue(client.account_manager_id)
+        self.assertEqual(lead.user_id, client.account_manager_id)
+
+    def test_crm_assignment_leaves_client_leads(self):
+        """CRM's own assignment (team round robin) hands out prospects only."""
+        self.team.write({"assignment_max": 30})
+        self.team.crm_team_member_ids.write({"assignment_max": 30})
+        client = self._new_client("Jiamusi Sugar", self.tier_retail, [self.line_motor])
+        client_lead = self._lead(client, user_id=False, team_id=self.team.id)
+        prospect = self.env["res.partner"].create({"name": "Daqing Oil", "is_company": True})
+        prospect_lead = self._lead(prospect, user_id=False, team_id=self.team.id)
+        self.team._action_assign_leads(force_quota=True)
+        self.assertIn(prospect_lead.user_id, self.team.member_ids)
+        self.assertFalse(client_lead.user_id, "no salesperson for a client without manager")
+        # handing out by hand through CRM's conversion: the manager keeps it
+        lead = self._lead(self.client_dalian)
+        lead.convert_opportunity(self.client_dalian, user_ids=self.user_am_other.ids)
+        self.assertEqual(lead.user_id, self.user_am_2)
+        (lead | prospect_lead)._handle_salesmen_assignment(user_ids=self.user_am_other.ids)
+        self.assertEqual(lead.user_id, self.user_am_2)
+        self.assertEqual(prospect_lead.user_id, self.user_am_other)
+
+    def test_win_opens_underwriting_request(self):
+        lead = self._lead(self.client_dalian, insurance_line_id=self.line_property.id)
+        lead.with_user(self.user_am_2).action_set_won()
+        request = lead.insurance_request_id
+        self.assertTrue(request)
+        self.assertEqual(request.type_code, "underwriting")
+        self.assertEqual(request.partner_id, self.client_dalian)
+        self.assertEqual(request.user_id, self.user_am_2)
+        # once only
+        lead.with_user(self.user_am_2).action_set_won()
+        self.assertEqual(
+            self.env["insurance.service.request"].search_count(
+                [("partner_id", "=", self.client_dalian.id), ("type_code", "=", "underwriting")]
+            ),
+            1,
+        )
+        # without a line of business nothing opens
+        plain = self._lead(self.client_dalian)
+        plain.with_user(self.user_am_2).action_set_won()
+        self.assertFalse(plain.insurance_request_id)
+
+    def test_won_prospect_becomes_client_by_rules(self):
+        prospect = self.env["res.partner"].create({"name": "Hegang Coal", "is_company": True})
+        lead = self._lead(prospect, user_id=self.user_am_2.id, insurance_line_id=self.line_motor.id)
+        lead.with_user(self.user_am_2).action_set_won()
+        self.assertTrue(prospect.is_insurance_client)
+        # the rule "Everyone else" (Northeast round robin) names the manager
+        self.assertIn(prospect.account_manager_id, self.user_am | self.user_am_2)
+        self.assertEqual(lead.insurance_request_id.user_id, prospect.account_manager_id)
+
+    def test_opportunity_count_and_list(self):
+        lead = self._lead(self.client_harbin)
+        self._lead(self.client_harbin, name="Lost one").action_set_lost()
+        self._lead(self.client_dalian)
+        self.assertEqual(self.client_harbin.insurance_opportunity_count, 1)
+        self.assertIn(lead, self.client_harbin.insurance_lead_ids)
+        action = self.client_harbin.action_view_insurance_opportunities()
+        self.assertEqual(self.env["crm.lead"].search(action["domain"]), lead)
+
+    def test_server_fields_refused(self):
+        lead = self._lead(self.client_harbin)
+        request = self.env["insurance.service.request"].create(
+            {"name": "x", "partner_id": self.client_harbin.id}
+        )
+        with self.assertRaises(AccessError):
+            lead.with_user(self.user_am).write({"insurance_request_id": request.id})
+
+
+@tagged("post_install", "-at_install", "insurance")
+class TestCrmLeadRpc(InsuranceRpcCase):
+    """Who reads a client's leads, over JSON-RPC."""
+
+    def test_who_reads_client_leads(self):
+        lead = self.env["crm.lead"].create(
+            {"name": "Harbin fleet", "type": "opportunity", "partner_id": self.client_harbin.id}
+        )
+        self.assertEqual(lead.user_id, self.user_am)
+        domain = [("id", "=", lead.id)]
+        self.assertEqual(self.rpc(self.user_am, "crm.lead", "search", domain), [lead.id])
+        self.assertEqual(self.rpc(self.user_lead, "crm.lead", "search", domain), [lead.id])
+        self.assertEqual(self.rpc(self.user_admin, "crm.lead", "search", domain), [lead.id])
+        self.assertEqual(self.rpc(self.user_am_other, "crm.lead", "search", domain), [])
+        self.assertRpcRefused(self.user_am_other, "crm.lead", "read", [lead.id], ["name"])
+        for user in (self.user_handler, self.user_internal, self.user_portal):
+            self.assertRpcRefused(user, "crm.lead", "read", [lead.id], ["name"])
+            self.assertRpcRefused(
+                user, "crm.lead", "create", {"name": "x", "partner_id": self.client_harbin.id}
+            )
+
+    def test_owner_and_request_not_set_by_client(self):
+        lead = self.env["crm.lead"].create(
+            {"name": "Harbin fleet", "type": "opportunity", "partner_id": self.client_harbin.id}
+        )
+        request = self.env["insurance.service.request"].create(
+            {"name": "x", "partner_id": self.client_harbin.id}
+        )
+        self.rpc(self.user_am, "crm.lead", "write", [lead.id], {"user_id": self.user_am_2.id})
+        self.assertEqual(lead.user_id, self.user_am)
+        for user in (self.user_am, self.user_lead):
+            self.assertRpcRefused(
+                user, "crm.lead", "write", [lead.id], {"insurance_request_id": request.id}
+            )
+        self.assertRpcRefused(
+            self.user_am,
+            "crm.lead",
+            "create",
+            {"name": "y", "partner_id": self.client_harbin.id, "insurance_request_id": request.id},
+        )
+        # another manager's lead: not writable, and its win opens nothing
+        self.assertRpcRefused(self.user_am_other, "crm.lead", "action_set_won", [lead.id])
+        self.assertFalse(lead.insurance_request_id)
