@@ -722,18 +722,19 @@ def insert_claims(env, proto, claims):
 
 
 def run_tier_cron(env, cr):
-    """The addon's scheduled action, batch after batch, committed each."""
+    """The addon's scheduled action, batch after batch, committed each, until
+    its run over the book is done."""
     Partner = env["res.partner"]
-    today = date.today()
-    domain = Partner._insurance_tier_todo_domain(today)  # pylint: disable=protected-access
+    Run = env["insurance.tier.run"]
     batches = 0
-    while Partner.search_count(domain, limit=1):
+    while True:
         Partner._cron_recompute_insurance_tiers()  # pylint: disable=protected-access
         cr.commit()
         batches += 1
         if batches % 20 == 0:
             log(f"  tiers: {batches} batches")
-    return batches
+        if Run.search([], limit=1).state == "done":
+            return batches
 
 
 def plan_requests(env, size, rng, clients, claims, policies, people, today):

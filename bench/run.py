@@ -266,16 +266,21 @@ def bench_assignment(reg, limits):
 # ------------------------------------------------------------
 
 
-def _tier_run(cr, Partner, domain):
-    """The tier cron until no client is left; per-batch (clients, s, q)."""
+def _tier_run(cr, Partner, last_id):
+    """A new run of the tier cron, called until it has looked at the clients
+    up to ``last_id``; per-batch (clients, s, q)."""
+    Run = Partner.env["insurance.tier.run"]
+    cr.execute("DELETE FROM insurance_tier_run")
+    Partner.env.invalidate_all()
     batches = []
     while True:
-        left = Partner.search_count(domain)
-        if not left:
-            return batches
         cr.commit()
         seconds, queries, _result = timed(cr, Partner._cron_recompute_insurance_tiers)
-        batches.append((left - Partner.search_count(domain), seconds, queries))
+        run = Run.search([], limit=1)
+        done = run.checked - sum(b[0] for b in batches)
+        batches.append((done, seconds, queries))
+        if run.state == "done" or run.last_partner_id >= last_id:
+            return batches
 
 
 def _rows_written(cr):
@@ -288,40 +293,20 @@ def _rows_written(cr):
 
 
 def bench_tiers(reg, limits):
-    from odoo import fields
-
     rows = []
     for size in limits["tier_sizes"] or (None,):
         with transaction(reg) as cr:
             env = superuser_env(cr)
             Partner = env["res.partner"]
-            today = fields.Date.context_today(Partner)
             ids = Partner.search([("is_insurance_client", "=", True)], order="id", limit=size).ids
-            domain = Partner._insurance_tier_todo_domain(today)  # pylint: disable=protected-access
-            # first run: the clients of the size have no tier yet, the others
-            # were checked today
+            # first run: the clients of the size have no tier yet (the run stops
+            # after the last of them)
             env.flush_all()
-            # (only the rows that need it: an UPDATE of the whole book would
-            # leave as many dead rows for the runs to step over)
-            cr.execute(
-                "UPDATE res_partner SET insurance_tier_checked_on = NULL,"
-                " insurance_tier_id = NULL WHERE id = ANY(%s)",
-                [ids],
-            )
-            cr.execute(
-                "UPDATE res_partner SET insurance_tier_checked_on = %s WHERE is_insurance_client"
-                " AND NOT id = ANY(%s) AND (insurance_tier_checked_on IS NULL"
-                " OR insurance_tier_checked_on < %s)",
-                [today, ids, today],
-            )
+            cr.execute("UPDATE res_partner SET insurance_tier_id = NULL WHERE id = ANY(%s)", [ids])
             env.invalidate_all()
-            first = _tier_run(cr, Partner, domain)
-            cr.execute(
-                "UPDATE res_partner SET insurance_tier_checked_on = NULL WHERE id = ANY(%s)", [ids]
-            )
-            env.invalidate_all()
+            first = _tier_run(cr, Partner, max(ids))
             written = _rows_written(cr)
-            same = _tier_run(cr, Partner, domain)
+            same = _tier_run(cr, Partner, max(ids))
             written = {
                 table: count - written.get(table, 0)
                 for table, count in _rows_written(cr).items()

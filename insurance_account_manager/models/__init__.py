@@ -5,6 +5,7 @@ from . import insurance_client_tier
 from . import insurance_client_tier_needs
 from . import insurance_tier_rule
 from . import insurance_tier_history
+from . import insurance_tier_run
 from . import insurance_claim_stage
 from . import insurance_service_stage
 from . import insurance_service_type

@@ -17,6 +17,19 @@ from .res_partner_assignment import init_manager_copy_column
 EXPIRY_BATCH_SIZE = 1000
 # Policies given a renewal request per run of the renewal scheduled action.
 RENEWAL_BATCH_SIZE = 500
+# The fields of a policy the client's tier depends on (its premium, count of
+# active policies, lines and loss ratio): changing one gives the client its
+# tier at once (res.partner._insurance_book_changed).
+TIER_POLICY_FIELDS = (
+    "partner_id",
+    "state",
+    "active",
+    "premium",
+    "currency_id",
+    "line_id",
+    "date_start",
+    "date_end",
+)
 
 
 class InsurancePolicy(models.Model):
@@ -287,15 +300,18 @@ class InsurancePolicy(models.Model):
             if "name" in vals:
                 vals["name"] = validation.normalize_policy_number(vals["name"])
         policies = super().create(vals_list)
-        # a partner becomes a client with its first policy: it gets a manager now
-        # when Settings ask for automatic assignment
-        policies.partner_id._insurance_auto_assign()
+        # a partner becomes a client with its first policy: it gets its tier,
+        # then a manager when Settings ask for automatic assignment, now
+        policies.partner_id._insurance_book_changed()
         return policies
 
     def write(self, vals):
         if "name" in vals:
             # one number, however typed: compared by the unique constraint
             vals = dict(vals, name=validation.normalize_policy_number(vals["name"]))
+        # the clients whose book changes: before the write (a policy moved away
+        # changes its former client's book too) and after it
+        clients = self.partner_id if any(f in vals for f in TIER_POLICY_FIELDS) else None
         moved = self.browse()
         if vals.get("partner_id"):
             if not self.env.su:
@@ -311,6 +327,8 @@ class InsurancePolicy(models.Model):
             if not self.env.su and not moved.has_access("write"):
                 self._refuse_move()
             moved._move_requests_to_client()
+        if clients is not None:
+            (clients | self.partner_id)._insurance_book_changed()
         return result
 
     def _refuse_move(self):
@@ -337,6 +355,12 @@ class InsurancePolicy(models.Model):
                 by_client[client] |= request
         for client, client_requests in by_client.items():
             client_requests.write({"partner_id": client.id})
+
+    def unlink(self):
+        clients = self.partner_id
+        result = super().unlink()
+        clients._insurance_book_changed()
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_with_claims(self):

@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import format_amount
 
 from ..tools import tiering, validation
 
@@ -58,6 +59,12 @@ class InsuranceTierRule(models.Model):
         help="The client must hold an active policy in every one of these lines.",
     )
     note = fields.Text()
+    criteria_summary = fields.Char(
+        string="Criteria",
+        compute="_compute_criteria_summary",
+        help="What the rule asks of a client, from its thresholds: always up to date, "
+        "whatever the rule's name says.",
+    )
 
     _sql_constraints = [
         (
@@ -73,6 +80,36 @@ class InsuranceTierRule(models.Model):
     def _compute_currency_id(self):
         for rule in self:
             rule.currency_id = rule.company_id.currency_id or self.env.company.currency_id
+
+    @api.depends(
+        "min_premium",
+        "min_policies",
+        "loss_ratio_limited",
+        "max_loss_ratio",
+        "line_ids",
+        "partner_domain",
+        "currency_id",
+    )
+    def _compute_criteria_summary(self):
+        for rule in self:
+            parts = []
+            if rule.min_premium:
+                parts.append(
+                    _(
+                        "premium ≥ %(amount)s",
+                        amount=format_amount(self.env, rule.min_premium, rule.currency_id),
+                    )
+                )
+            if rule.min_policies:
+                parts.append(_("≥ %(count)s active policies", count=rule.min_policies))
+            if rule.loss_ratio_limited:
+                ratio = f"{rule.max_loss_ratio:g}"
+                parts.append(_("loss ratio ≤ %(ratio)s %%", ratio=ratio))
+            if rule.line_ids:
+                parts.append(_("lines: %(lines)s", lines=", ".join(rule.line_ids.mapped("name"))))
+            if (rule.partner_domain or "").strip() not in ("", "[]"):
+                parts.append(_("client filter"))
+            rule.criteria_summary = " · ".join(parts) if parts else _("every client")
 
     @api.constrains("tier_id", "active")
     def _check_tier_active(self):

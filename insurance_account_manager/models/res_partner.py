@@ -60,7 +60,10 @@ class ResPartner(models.Model):
 
     _name = "res.partner"
     _inherit = ["res.partner", "insurance.input.mixin"]
-    _insurance_input_limits = {"insurance_tier_lock_reason": validation.LINE}
+    _insurance_input_limits = {
+        "insurance_tier_lock_reason": validation.LINE,
+        "insurance_tier_request_reason": validation.LINE,
+    }
 
     # Relationship
     is_insurance_client = fields.Boolean(

@@ -17,6 +17,7 @@ from . import test_security_book
 from . import test_security_input
 from . import test_security_managers
 from . import test_security_read
+from . import test_security_tier_lock
 from . import test_service_claim
 from . import test_service_mail
 from . import test_service_performance

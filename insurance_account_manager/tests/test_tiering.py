@@ -30,18 +30,34 @@ from odoo.tests import Form, tagged, users
 from odoo.tools import mute_logger
 
 from odoo.addons.insurance_account_manager.models import res_partner_tiering as tiering_module
+from odoo.addons.insurance_account_manager.tools import service as service_tools
+from odoo.addons.insurance_account_manager.tools import tiering as tiering_tools
 
 from .common import InsuranceCommon
 
 TODAY = date(2026, 6, 30)
-# Queries of one recompute batch, whatever its size. Measured: 29 for 10 and
-# for 500 clients (one in ten moving up to key, half moving to general): the
-# batch and its users 3, facts 3 grouped queries + the company 1, rules and
-# fallback 5 (one rule with a client filter), dependants of the tier 2 (service
-# requests), tiers and check dates 1, history 1, key tier 3, activities and
-# the manager's subscription 10. +1 with the needs analyses (issue #11): the
-# renewal date of the clients' analyses depends on the tier (one search): 30.
-TIER_QUERY_BUDGET = 30
+# Queries of one recompute batch where tiers change, whatever its size.
+# Measured: 34 for 50 and for 500 clients of the scheduled action with
+# tracking on (nine in ten moving, one in ten moving up to key), 22 for 10 and
+# for 500 clients of _recompute_insurance_tiers with tracking off: the batch
+# and its users 3, the facts 1 grouped query + the companies 1, rules and
+# fallback 5 (one rule with a client filter), the tier UPDATE and its
+# dependants (service requests) 3, the chatter 4 (author, field, one INSERT),
+# history 1, key tier 3, the managers as followers 2 and their activities 1,
+# the run 3, the needs analyses whose renewal date follows the tier 1.
+TIER_QUERY_BUDGET = 34
+# Queries of creating active policies for new clients, whatever their number.
+# Measured: 26 for 1 and for 50 (tracking off): the policies and the clients'
+# premium, the Settings switch, then one recompute of their tiers (rows, facts,
+# rules, UPDATE, history, the needs analyses) and the automatic-assignment
+# check.
+TIER_BOOK_CHANGE_BUDGET = 26
+# Queries of a batch of the scheduled action where no tier changes, whatever
+# its size, caches empty as in a new transaction. Measured: 13 for 50 and for
+# 500 clients: the current user 2, the run 2, the batch 1, the companies 1,
+# the facts 1, the rules, their lines and client filter 4, the fallback 1,
+# the run's position 1.
+TIER_NO_CHANGE_BUDGET = 13
 
 
 class TieringCommon(InsuranceCommon):
@@ -85,10 +101,9 @@ class TieringCommon(InsuranceCommon):
             }
         )
         cls.book = cls.client_harbin | cls.client_dalian | cls.client_shenyang
-        # the demo clients, if any, are checked already: the runs see our book only
-        cls.Partner.search(
-            [("is_insurance_client", "=", True), ("id", "not in", cls.book.ids)]
-        ).insurance_tier_checked_on = TODAY
+        # Automatic Client Tiering on (off in the common base): a client gets
+        # its tier as soon as its book changes; the book starts without tiers
+        cls.env.ref(tiering_module.TIER_CRON_XMLID).active = True
 
     @classmethod
     def _new_client(
@@ -131,7 +146,6 @@ class TestTierRules(TieringCommon):
         self.assertEqual(self.client_harbin.insurance_tier_id, self.tier_general)
         self.assertEqual(self.client_dalian.insurance_tier_id, self.tier_retail)
         self.assertEqual(self.client_shenyang.insurance_tier_id, self.tier_retail)
-        self.assertEqual(set(self.book.mapped("insurance_tier_checked_on")), {TODAY})
         # nothing changed: a second run writes no history
         self.assertFalse(self.book._recompute_insurance_tiers())
         self.assertEqual(len(self._history(self.client_harbin)), 1)
@@ -241,6 +255,63 @@ class TestTierRules(TieringCommon):
         self.assertEqual(self.client_harbin.insurance_tier_id, self.tier_key)  # both lines
         self.assertEqual(self.client_dalian.insurance_tier_id, self.tier_general)  # "Port"
         self.assertEqual(self.client_shenyang.insurance_tier_id, self.tier_retail)
+
+    def test_facts_in_sql_are_those_of_the_pure_functions(self):
+        """The batch's grouped query earns each premium as
+        tiering.earned_premium does, and the loss ratio is tiering.loss_ratio."""
+        client = self._new_client("Facts")
+        policies = [
+            # (premium, start, end, state)
+            (3650, date(2025, 1, 1), date(2025, 12, 31), "expired"),
+            (1234.56, date(2025, 8, 15), date(2026, 8, 14), "active"),
+            (999.99, date(2026, 6, 1), date(2027, 5, 31), "active"),
+            (5000, date(2024, 7, 1), date(2025, 6, 30), "expired"),  # before the window
+            (777, date(2026, 7, 1), date(2027, 6, 30), "active"),  # not started yet
+        ]
+        for n, (premium, start, end, state) in enumerate(policies):
+            policy = self._create_policy(
+                f"FACTS-{n}",
+                client,
+                self.line_liability if n == 2 else self.line_motor,
+                premium,
+                100000,
+                date_start=start,
+                date_end=end,
+                state=state,
+            )
+            if n == 1:
+                self._create_claim(policy, amount_claimed=1500, amount_paid=1500)
+        facts = self.Partner._insurance_tier_facts(client._insurance_tier_rows(), TODAY)[client.id]
+        window_first = date(2025, 7, 1)
+        earned = sum(
+            tiering_tools.earned_premium(premium, start, end, window_first, TODAY)
+            for premium, start, end, _state in policies
+        )
+        self.assertAlmostEqual(facts.loss_ratio, tiering_tools.loss_ratio(1500, earned), places=12)
+        self.assertEqual(facts.active_policies, 3)
+        self.assertEqual(facts.line_ids, frozenset((self.line_motor | self.line_liability).ids))
+
+    def test_rules_show_their_thresholds(self):
+        premium = self.rule_key_premium
+        self.assertIn("premium ≥", premium.criteria_summary)
+        self.assertIn("200,000", premium.criteria_summary)
+        premium.min_premium = 250000
+        self.assertIn("250,000", premium.criteria_summary)
+        self.assertNotIn("200,000", premium.criteria_summary)
+        self.assertEqual(
+            self.rule_key_policies.criteria_summary, "≥ 3 active policies · loss ratio ≤ 70 %"
+        )
+        self.rule_key_policies.write(
+            {"max_loss_ratio": 65.5, "line_ids": [Command.set(self.line_motor.ids)]}
+        )
+        self.assertEqual(
+            self.rule_key_policies.criteria_summary,
+            f"≥ 3 active policies · loss ratio ≤ 65.5 % · lines: {self.line_motor.name}",
+        )
+        self.rule_general.write({"min_premium": 0, "partner_domain": "[('is_company', '=', True)]"})
+        self.assertEqual(self.rule_general.criteria_summary, "client filter")
+        self.rule_general.partner_domain = False
+        self.assertEqual(self.rule_general.criteria_summary, "every client")
 
     def test_fallback_tier_from_settings(self):
         settings = self.env["res.config.settings"].create({})
@@ -384,15 +455,93 @@ class TestTierLockAndHistory(TieringCommon):
 
 @tagged("post_install", "-at_install", "insurance")
 class TestTierCron(TieringCommon):
+    def _run(self):
+        return self.env["insurance.tier.run"].search([], limit=1)
+
+    def _cron_until_done(self, calls=500):
+        for _call in range(calls):
+            self.Partner._cron_recompute_insurance_tiers()
+            if self._run().state == "done":
+                return
+        self.fail("the tier run did not end")
+
+    def _untier(self, clients):
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE res_partner SET insurance_tier_id = NULL WHERE id = ANY(%s)", [clients.ids]
+        )
+        self.env.cr.execute(
+            "DELETE FROM insurance_tier_history WHERE partner_id = ANY(%s)", [clients.ids]
+        )
+        self.env.invalidate_all()
+
+    def _rows_updated(self, table):
+        """Rows of ``table`` inserted, updated or deleted by this transaction."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables"
+            " WHERE relname = %s",
+            [table],
+        )
+        return self.env.cr.fetchone()[0]
+
+    def _book(self, size, prefix, premiums=None):
+        """``size`` company clients of user_am with one active motor policy
+        each; ``premiums`` maps n % 10 to the premium (5,000 otherwise)."""
+        premiums = premiums or {}
+        clients = self.Partner.create(
+            [
+                {
+                    "name": f"{prefix} {n}",
+                    "is_company": True,
+                    "is_insurance_client": True,
+                    "account_manager_id": self.user_am.id,
+                }
+                for n in range(size)
+            ]
+        )
+        policies = self.env["insurance.policy"].create(
+            [
+                {
+                    "name": f"{prefix}-{client.id}",
+                    "partner_id": client.id,
+                    "insurer_id": self.insurer.id,
+                    "line_id": self.line_motor.id,
+                    "premium": premiums.get(n % 10, 5000),
+                    "sum_insured": 1000000,
+                    "date_start": date(2026, 1, 1),
+                    "date_end": date(2026, 12, 31),
+                    "state": "active",
+                }
+                for n, client in enumerate(clients)
+            ]
+        )
+        self.env["insurance.claim"].create(
+            [
+                {
+                    "policy_id": policy.id,
+                    "date_loss": date(2026, 3, 1),
+                    "date_reported": date(2026, 3, 2),
+                    "amount_paid": 1000,
+                }
+                for n, policy in enumerate(policies)
+                if n % 10 == 2
+            ]
+        )
+        return clients
+
     def test_cron_resumes_after_a_crash_without_doubles_or_gaps(self):
         clients = self.book | self.Partner.union(
             *(self._new_client(f"Cron {n}", [1000 * (n + 1)]) for n in range(4))
         )
+        self._untier(clients)
+        book = self.Partner.search([("is_insurance_client", "=", True)], order="id")
         Cron = type(self.env["ir.cron"])
         with patch.object(tiering_module, "TIER_BATCH_SIZE", 3):
             self.Partner._cron_recompute_insurance_tiers()
-            first = clients.filtered("insurance_tier_checked_on")
-            self.assertEqual(first, clients.sorted("id")[:3])
+            run = self._run()
+            self.assertEqual((run.state, run.date, run.total), ("running", TODAY, len(book)))
+            self.assertEqual((run.checked, run.last_partner_id), (3, book[2].id))
             # the second batch dies before its transaction commits
             with (
                 self.assertRaisesRegex(RuntimeError, "worker killed"),
@@ -400,23 +549,41 @@ class TestTierCron(TieringCommon):
             ):
                 self.Partner._cron_recompute_insurance_tiers()
             self.env.invalidate_all()
-            self.assertEqual(clients.filtered("insurance_tier_checked_on"), first)
-            for _run in range(3):  # more runs than needed
-                self.Partner._cron_recompute_insurance_tiers()
-        self.assertEqual(set(clients.mapped("insurance_tier_checked_on")), {TODAY})
+            self.assertEqual((run.checked, run.last_partner_id), (3, book[2].id))
+            self._cron_until_done()
+        self.assertEqual(self._run(), run, "the same run carried on")
+        self.assertEqual((run.state, run.checked), ("done", len(book)))
         self.assertTrue(all(clients.mapped("insurance_tier_id")))
         history = self.env["insurance.tier.history"].search([("partner_id", "in", clients.ids)])
         self.assertEqual(sorted(history.partner_id.ids), sorted(clients.ids), "one row per client")
+        # a call after the end starts a new run, which changes nothing
+        updated = self._rows_updated("res_partner")
+        self._cron_until_done()
+        self.assertNotEqual(self._run(), run)
+        self.assertEqual(self._run().changed, 0)
+        self.assertEqual(self._rows_updated("res_partner"), updated, "no client row touched")
         # the next day, a new run checks everyone again, and logs nothing new
         with freeze_time("2026-07-01"):
-            self.Partner._cron_recompute_insurance_tiers()
-            self.assertEqual(set(clients.mapped("insurance_tier_checked_on")), {date(2026, 7, 1)})
+            self._cron_until_done()
+            self.assertEqual(self._run().date, date(2026, 7, 1))
         self.assertEqual(
             self.env["insurance.tier.history"].search_count([("partner_id", "in", clients.ids)]), 7
         )
 
+    def test_run_left_from_an_earlier_day_starts_again(self):
+        with patch.object(tiering_module, "TIER_BATCH_SIZE", 1):
+            self.Partner._cron_recompute_insurance_tiers()
+        stale = self._run()
+        self.assertEqual(stale.state, "running")
+        with freeze_time("2026-07-01"):
+            self.Partner._cron_recompute_insurance_tiers()
+        self.assertEqual(stale.state, "done")
+        self.assertEqual(self._run().date, date(2026, 7, 1))
+        self.assertNotEqual(self._run(), stale)
+
     def test_cron_reports_progress(self):
         self._new_client("Progress", [1000])
+        total = self.Partner.search_count([("is_insurance_client", "=", True)])
         progress = self.env["ir.cron.progress"].create(
             {
                 "cron_id": self.env.ref(
@@ -425,11 +592,72 @@ class TestTierCron(TieringCommon):
             }
         )
         Partner = self.Partner.with_context(ir_cron_progress_id=progress.id)
+        reported = []
         with patch.object(tiering_module, "TIER_BATCH_SIZE", 2):
             Partner._cron_recompute_insurance_tiers()
-            self.assertEqual((progress.done, progress.remaining), (2, 2))
-            Partner._cron_recompute_insurance_tiers()
-            self.assertEqual((progress.done, progress.remaining), (2, 0))
+            self.assertEqual((progress.done, progress.remaining), (2, total - 2))
+            while progress.remaining:
+                Partner._cron_recompute_insurance_tiers()
+                reported.append(progress.done)
+        self.assertEqual(2 + sum(reported), total)
+        self.assertEqual(self._run().state, "done")
+
+    def test_no_change_run_touches_no_row(self):
+        """A run where no tier changes writes no client, no history and no
+        message: only the run's position moves."""
+        self._cron_until_done()
+        tables = ("res_partner", "insurance_tier_history", "mail_message", "mail_activity")
+        before = {table: self._rows_updated(table) for table in tables}
+        self._cron_until_done()
+        self.assertEqual(self._run().changed, 0)
+        self.assertEqual({table: self._rows_updated(table) for table in tables}, before)
+
+    def test_cron_batch_query_count_does_not_grow_with_clients(self):
+        """A batch of the scheduled action costs the same queries for 50 and
+        for 500 clients, when nothing changes (no write at all) and when nine
+        clients in ten move (tiers, chatter, history, activities)."""
+        self.rule_general.partner_domain = "[('is_company', '=', True)]"
+        # 1 in 10 key, 4 general, 5 retail
+        clients = self._book(600, "Batch", {0: 250000, 1: 30000, 2: 30000, 3: 30000, 4: 30000})
+        self._cron_until_done()
+        Partner = self.Partner.with_context(tracking_disable=False)
+
+        def batch(size):
+            with patch.object(tiering_module, "TIER_BATCH_SIZE", size):
+                self.env.flush_all()
+                self.env.invalidate_all()
+                start = self.cr.sql_log_count
+                Partner._cron_recompute_insurance_tiers()
+                self.env.flush_all()
+                return self.cr.sql_log_count - start
+
+        def new_run():
+            # the first call starts the run and counts the book; the batches
+            # measured then start at our clients (after the demo's, if any)
+            batch(1)
+            self._run().last_partner_id = clients[0].id - 1
+
+        new_run()
+        counts = [batch(50), batch(500)]
+        self.assertEqual(counts[0], counts[1], "same queries for 50 and 500 unchanged clients")
+        self.assertEqual(counts[0], TIER_NO_CHANGE_BUDGET)
+        self.assertEqual(self._run().changed, 0)
+        self._cron_until_done()
+        # retail to general, general to key (activities), key stays
+        self.rule_key_premium.min_premium = 30000
+        self.rule_general.min_premium = 5000
+        history = self.env["insurance.tier.history"]
+        before = history.search_count([("partner_id", "in", clients.ids)])
+        new_run()
+        counts = [batch(50), batch(500)]
+        self.assertEqual(
+            counts[0], counts[1], f"same queries for 50 and 500 changed clients {counts}"
+        )
+        self.assertEqual(counts[0], TIER_QUERY_BUDGET)
+        self.assertEqual(
+            history.search_count([("partner_id", "in", clients.ids)]) - before, 550 * 9 // 10
+        )
+        self.assertEqual(len(self._key_activities(clients[:550])), 55 * 4)
 
     def test_recompute_query_count_does_not_grow_with_clients(self):
         """One batch costs the same queries for 10 and for 500 clients: the facts
@@ -522,30 +750,111 @@ class TestTierAccess(TieringCommon):
             self.env["res.partner"].action_recompute_insurance_tiers()
 
     @users("iam_am")
-    def test_account_manager_locks_own_client_only(self):
+    def test_account_manager_requests_and_team_lead_approves_a_lock(self):
         harbin = self.client_harbin.with_env(self.env)
+        # the manager cannot lock, nor set the tier by hand
+        for values in (
+            {
+                "insurance_tier_locked": True,
+                "insurance_tier_id": self.tier_key.id,
+                "insurance_tier_lock_reason": "Any reason",
+            },
+            {"insurance_tier_id": self.tier_key.id},
+            {"insurance_tier_lock_until": date(2026, 12, 31)},
+        ):
+            with self.subTest(values=values), self.assertRaisesRegex(AccessError, "team lead"):
+                harbin.write(values)
+        # a request needs a tier and a reason
+        with self.assertRaisesRegex(UserError, "reason"):
+            harbin.action_request_insurance_tier_lock()
         with Form(harbin) as form:
-            form.insurance_tier_locked = True
-            form.insurance_tier_id = self.tier_key
-            form.insurance_tier_lock_reason = "Group contract signed"
-            form.insurance_tier_lock_until = date(2026, 12, 31)
-        self.assertEqual(harbin.insurance_tier_id, self.tier_key)
-        history = harbin.insurance_tier_history_ids
-        self.assertEqual((history.origin, history.user_id), ("lock", self.env.user))
-        # not without a lock: the rules would undo it
-        with self.assertRaisesRegex(UserError, "Lock the tier"):
-            harbin.write(
-                {"insurance_tier_locked": False, "insurance_tier_id": self.tier_general.id}
-            )
-        # another manager's client is out of reach
+            form.insurance_tier_request_tier_id = self.tier_key
+            form.insurance_tier_request_reason = "Group contract signed"
+            form.insurance_tier_request_until = date(2026, 12, 31)
+        harbin.action_request_insurance_tier_lock()
+        self.assertEqual(harbin.insurance_tier_request_state, "requested")
+        self.assertEqual(harbin.insurance_tier_request_user_id, self.user_am)
+        self.assertFalse(harbin.insurance_tier_locked)
+        activity = (
+            self.env["mail.activity"]
+            .sudo()
+            .search([("res_model", "=", "res.partner"), ("res_id", "=", harbin.id)])
+        )
+        self.assertEqual(activity.user_id, self.user_lead)
+        self.assertEqual(activity.date_deadline, date(2026, 7, 2))  # the type's 2 days
+        self.assertEqual(
+            activity.activity_type_id,
+            self.env.ref("insurance_account_manager.mail_activity_type_tier_lock_request"),
+        )
+        # the manager cannot approve their own request, nor mark it approved
         with self.assertRaises(AccessError):
-            self.client_shenyang.with_env(self.env).write(
+            harbin.action_approve_insurance_tier_lock()
+        with self.assertRaises(AccessError):
+            harbin.write({"insurance_tier_request_state": False})
+        # the team lead of Harbin's manager approves
+        lead_harbin = self.client_harbin.with_user(self.user_lead)
+        self.assertTrue(lead_harbin.insurance_can_lock_tier)
+        lead_harbin.action_approve_insurance_tier_lock()
+        self.assertRecordValues(
+            harbin,
+            [
                 {
                     "insurance_tier_locked": True,
                     "insurance_tier_id": self.tier_key.id,
-                    "insurance_tier_lock_reason": "Mine now",
+                    "insurance_tier_lock_reason": "Group contract signed",
+                    "insurance_tier_lock_until": date(2026, 12, 31),
+                    "insurance_tier_request_state": False,
                 }
+            ],
+        )
+        history = harbin.insurance_tier_history_ids
+        self.assertEqual(
+            (history.origin, history.user_id, history.reason),
+            ("lock", self.user_lead, "Group contract signed"),
+        )
+        self.assertFalse(activity.exists(), "the lead's activity is done")
+        # the rules leave the locked tier alone
+        harbin.sudo()._recompute_insurance_tiers()
+        self.assertEqual(harbin.insurance_tier_id, self.tier_key)
+
+    def test_team_lead_refuses_and_other_leads_cannot_decide(self):
+        shenyang = self.client_shenyang.with_user(self.user_am_other)
+        shenyang.write(
+            {
+                "insurance_tier_request_tier_id": self.tier_key.id,
+                "insurance_tier_request_reason": "Mine",
+            }
+        )
+        shenyang.action_request_insurance_tier_lock()
+        # Shenyang's manager is in no team led by Zhang Lead
+        with self.assertRaises(AccessError):
+            self.client_shenyang.with_user(self.user_lead).action_approve_insurance_tier_lock()
+        with self.assertRaises(AccessError):
+            self.client_shenyang.with_user(self.user_lead).write(
+                {"insurance_tier_locked": True, "insurance_tier_lock_reason": "x"}
             )
+        # without a team lead, an administrator gets the activity and decides
+        activity = self.env["mail.activity"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "=", self.client_shenyang.id)]
+        )
+        self.assertTrue(
+            activity.user_id.has_group("insurance_account_manager.insurance_group_admin")
+        )
+        self.client_shenyang.with_user(self.user_admin).action_refuse_insurance_tier_lock()
+        self.assertEqual(self.client_shenyang.insurance_tier_request_state, "refused")
+        self.assertFalse(self.client_shenyang.insurance_tier_locked)
+        self.assertFalse(activity.exists())
+        with self.assertRaisesRegex(UserError, "Only a requested"):
+            self.client_shenyang.with_user(self.user_admin).action_approve_insurance_tier_lock()
+        # the team lead locks their team's client directly
+        self.client_dalian.with_user(self.user_lead).write(
+            {
+                "insurance_tier_locked": True,
+                "insurance_tier_id": self.tier_general.id,
+                "insurance_tier_lock_reason": "Board decision",
+            }
+        )
+        self.assertEqual(self.client_dalian.insurance_tier_id, self.tier_general)
 
     @users("iam_am")
     def test_context_keys_cannot_skip_the_lock_or_the_history(self):
@@ -555,8 +864,11 @@ class TestTierAccess(TieringCommon):
         forged = harbin.with_context(
             insurance_tier_history_done=True, insurance_assignment_history_done=True
         )
-        with self.assertRaisesRegex(UserError, "Lock the tier"):
+        with self.assertRaisesRegex(AccessError, "team lead"):
             forged.write({"insurance_tier_id": self.tier_key.id})
+        forged = harbin.with_context(insurance_tier_history_token=True)
+        with self.assertRaisesRegex(AccessError, "team lead"):
+            forged.write({"insurance_tier_locked": True, "insurance_tier_lock_reason": "x"})
         self.assertFalse(harbin.insurance_tier_history_ids)
         # nor a manager change: account managers hand clients over with the wizard
         with self.assertRaises(AccessError):
@@ -620,8 +932,189 @@ class TestTierAccess(TieringCommon):
         with patch.object(tiering_module, "TIER_SYNC_LIMIT", 2):
             action = self.env["res.partner"].action_recompute_insurance_tiers()
         self.assertEqual(action["params"]["type"], "info")
-        self.assertFalse(any(self.book.mapped("insurance_tier_checked_on")))
+        run = self.env["insurance.tier.run"].sudo().search([], limit=1)
+        self.assertEqual((run.state, run.date, run.checked), ("running", TODAY, 0))
         self.assertEqual(
             self.env["ir.cron.trigger"].sudo().search_count([("cron_id", "=", cron.id)]),
             triggers + 1,
         )
+
+
+@tagged("post_install", "-at_install", "insurance")
+class TestTierOnBookChange(TieringCommon):
+    """A client gets its tier as soon as its book changes, in the same
+    transaction, and automatic assignment sees that tier."""
+
+    def _policy_values(self, client, premium, name, state="active"):
+        return {
+            "name": name,
+            "partner_id": client.id,
+            "insurer_id": self.insurer.id,
+            "line_id": self.line_property.id,
+            "premium": premium,
+            "sum_insured": 100 * premium,
+            "date_start": date(2026, 1, 1),
+            "date_end": date(2026, 12, 31),
+            "state": state,
+        }
+
+    @users("iam_am")
+    def test_new_client_with_a_big_policy_is_key_at_once(self):
+        self.user_am.sudo().is_account_manager = True
+        Partner = self.env["res.partner"]
+        client = Partner.create(
+            {
+                "name": "Six Million Shipyard",
+                "is_company": True,
+                "is_insurance_client": True,
+                "account_manager_id": self.user_am.id,
+            }
+        )
+        self.assertFalse(client.insurance_tier_id)
+        request = self.env["insurance.service.request"].create(
+            {
+                "name": "Site visit",
+                "type_id": self.env.ref(
+                    "insurance_account_manager.insurance_service_type_underwriting"
+                ).id,
+                "partner_id": client.id,
+            }
+        )
+        self.env["insurance.policy"].create(self._policy_values(client, 6_000_000, "SIX-1"))
+        self.assertEqual(client.insurance_tier_id, self.tier_key)
+        # its open requests follow the tier (their SLA and priority come from it)
+        self.assertEqual(request.tier_id, self.tier_key)
+        self.assertEqual(request.priority, service_tools.priority_for_tier(self.tier_key.code))
+        history = client.insurance_tier_history_ids
+        self.assertEqual(
+            (history.origin, history.rule_id, history.user_id),
+            ("rule", self.rule_key_premium, self.user_am),
+        )
+
+    @users("iam_am")
+    def test_confirming_cancelling_and_moving_policies_retier_the_clients(self):
+        self.rule_key_policies.sudo().active = False  # key by premium only
+        harbin = self.client_harbin.with_env(self.env)
+        dalian = self.client_dalian.sudo()
+        Policy = self.env["insurance.policy"]
+        big = Policy.create(self._policy_values(harbin, 250_000, "BIG-1", state="draft"))
+        self.assertEqual(harbin.insurance_tier_id, self.tier_general, "a draft counts for nothing")
+        big.action_activate()
+        self.assertEqual(harbin.insurance_tier_id, self.tier_key)
+        big.premium = 100_000
+        self.assertEqual(harbin.insurance_tier_id, self.tier_general)
+        big.premium = 250_000
+        self.assertEqual(harbin.insurance_tier_id, self.tier_key)
+        big.action_cancel()
+        self.assertEqual(harbin.insurance_tier_id, self.tier_general)
+        # a policy moved between two clients of the manager's team
+        big.sudo().write({"state": "active", "premium": 250_000})
+        self.assertEqual(harbin.insurance_tier_id, self.tier_key)
+        big.sudo().partner_id = dalian
+        self.assertEqual(harbin.insurance_tier_id, self.tier_general)
+        self.assertEqual(dalian.insurance_tier_id, self.tier_key)
+        # a policy deleted
+        big.sudo().unlink()
+        self.assertEqual(dalian.insurance_tier_id, self.tier_retail)
+
+    def test_a_locked_tier_stays(self):
+        self.client_dalian.write(
+            {
+                "insurance_tier_locked": True,
+                "insurance_tier_id": self.tier_general.id,
+                "insurance_tier_lock_reason": "Group contract",
+            }
+        )
+        self._create_policy("LOCKED-1", self.client_dalian, self.line_motor, 300_000, 9_000_000)
+        self.assertEqual(self.client_dalian.insurance_tier_id, self.tier_general)
+
+    def test_without_automatic_tiering_a_policy_leaves_the_tier(self):
+        self.env.ref(tiering_module.TIER_CRON_XMLID).active = False
+        self._create_policy("OFF-1", self.client_dalian, self.line_motor, 300_000, 9_000_000)
+        self.assertFalse(self.client_dalian.insurance_tier_id)
+        self.env.ref(tiering_module.TIER_CRON_XMLID).active = True
+        self._create_policy("ON-1", self.client_dalian, self.line_motor, 1_000, 9_000_000)
+        self.assertEqual(self.client_dalian.insurance_tier_id, self.tier_key)
+
+    def test_automatic_assignment_follows_the_new_tier(self):
+        """A new client without manager whose first policy makes it key goes
+        to the key-client rule, not to the rule for everyone else."""
+        Rule = self.env["insurance.assignment.rule"]
+        Rule.search([]).active = False
+        managers = self.user_am_2 | self.user_am_other
+        managers.write({"is_account_manager": True, "insurance_capacity": 100})
+        self.env["insurance.qualification"].create(
+            [
+                {
+                    "user_id": user.id,
+                    "licence_number": f"HLJ-{user.id}",
+                    "line_ids": [Command.set(self.line_property.ids)],
+                }
+                for user in managers
+            ]
+        )
+        Rule.create(
+            {
+                "name": "Key clients: senior managers",
+                "sequence": 1,
+                "tier_ids": [Command.set(self.tier_key.ids)],
+                "user_ids": [Command.set(self.user_am_2.ids)],
+                "strategy": "least_loaded",
+            }
+        )
+        Rule.create(
+            {
+                "name": "Other clients",
+                "sequence": 2,
+                "user_ids": [Command.set(self.user_am_other.ids)],
+                "strategy": "round_robin",
+            }
+        )
+        self.env["ir.config_parameter"].set_param(
+            "insurance_account_manager.auto_assignment", "True"
+        )
+        big = self.Partner.create({"name": "Harbin Electric Group", "is_company": True})
+        small = self.Partner.create({"name": "Corner Shop", "is_company": True})
+        self.env["insurance.policy"].create(
+            [
+                self._policy_values(big, 6_000_000, "HEG-1"),
+                self._policy_values(small, 3_000, "SHOP-1"),
+            ]
+        )
+        self.assertEqual(big.insurance_tier_id, self.tier_key)
+        self.assertEqual(big.account_manager_id, self.user_am_2)
+        self.assertEqual(small.insurance_tier_id, self.tier_retail)
+        self.assertEqual(small.account_manager_id, self.user_am_other)
+
+    def test_query_count_of_policies_is_the_same_for_1_and_50_clients(self):
+        """Creating policies for 50 new clients costs the queries of creating
+        one: the clients get their tiers in one recompute."""
+        clients = self.Partner.create(
+            [
+                {
+                    "name": f"Batch {n}",
+                    "is_company": True,
+                    "is_insurance_client": True,
+                    "account_manager_id": self.user_am.id,
+                }
+                for n in range(52)
+            ]
+        )
+        Policy = self.env["insurance.policy"]
+        Policy.create(self._policy_values(clients[0], 30_000, "WARM-0"))  # warms the caches
+        counts = []
+        for group, prefix in ((clients[1:2], "ONE"), (clients[2:], "MANY")):
+            self.env.flush_all()
+            self.env.invalidate_all()
+            start = self.cr.sql_log_count
+            with self.assertQueryCount(TIER_BOOK_CHANGE_BUDGET):
+                Policy.create(
+                    [
+                        self._policy_values(client, 30_000, f"{prefix}-{client.id}")
+                        for client in group
+                    ]
+                )
+                self.env.flush_all()
+            counts.append(self.cr.sql_log_count - start)
+            self.assertEqual(set(group.mapped("insurance_tier_id")), {self.tier_general})
+        self.assertEqual(counts[0], counts[1], f"1 and 50 policies: {counts}")
