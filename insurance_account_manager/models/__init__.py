@@ -28,5 +28,10 @@ from . import res_partner
 # must run first (see res_partner_tiering.ResPartner.write)
 from . import res_partner_assignment
 from . import res_partner_tiering
+
+# outermost create and write of res.partner: the duplicate check runs before
+# the assignment (nothing is locked for a refused client)
+from . import res_partner_duplicate
+from . import res_partner_licence
 from . import res_users
 from . import res_config_settings
