@@ -15,6 +15,10 @@ class InsuranceClientReassignLine(models.TransientModel):
     new_user_id = fields.Many2one("res.users", string="New Manager")
     rule_id = fields.Many2one("insurance.assignment.rule", string="Rule")
     weight = fields.Float(string="Units")
-    new_load = fields.Float(string="New Manager's Load After")
-    new_capacity = fields.Float(string="New Manager's Capacity")
+    new_load = fields.Float(
+        string="Load After",
+        help="The new manager's load once this client, and those above it in the list, have moved.",
+    )
+    new_capacity = fields.Float(string="Capacity")
     reason = fields.Selection(UNASSIGNED_REASONS, string="Why Not Moved")
+    licence_warning = fields.Char(string="Licence")
