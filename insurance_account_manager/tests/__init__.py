@@ -30,4 +30,5 @@ from . import test_tools_tiering
 from . import test_tools_validation
 from . import test_tracking
 from . import test_ui
+from . import test_ui_managers
 from . import test_ui_service
