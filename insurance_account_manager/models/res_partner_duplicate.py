@@ -382,9 +382,14 @@ class ResPartner(models.Model):
         recompute what the ORM would have (manager copies on the records, the
         premium, the client flag) and end the history rows that came with them
         (one current period per client, the kept client's manager's)."""
-        records = self._insurance_client_records()[1:]
-        for recordset in records:
-            recordset.modified(["partner_id"])
+        # every record of the kept client, archived and closed ones included:
+        # their stored copies of the manager were moved with them
+        for model_name in {copy[0] for copy in self._insurance_manager_copies()} | {
+            "insurance.policy"
+        }:
+            Model = self.env[model_name].with_context(active_test=False)
+            if "partner_id" in Model._fields:
+                Model.search([("partner_id", "in", self.ids)]).modified(["partner_id"])
         self.modified(["insurance_policy_ids"])
         self.env.flush_all()
         today = fields.Date.context_today(self)

@@ -237,3 +237,23 @@ class TestDuplicateClients(InsuranceRpcCase):
         )
         self.assertEqual(len(current), 1)
         self.assertEqual(current.user_id, self.user_am)
+
+    def test_possible_duplicates_cost_the_same_queries_for_a_bigger_book(self):
+        Partner = self.env["res.partner"]
+        domain = [("insurance_possible_duplicate", "=", True)]
+        Partner.search(domain)
+        before = self.env.cr.sql_log_count
+        small = Partner.search(domain)
+        small_count = self.env.cr.sql_log_count - before
+        Partner.create(
+            [
+                {"name": f"Twin {index} Co., Ltd.", "is_insurance_client": True}
+                for index in range(30)
+            ]
+            + [{"name": f"TWIN {index}", "is_insurance_client": True} for index in range(30)]
+        )
+        Partner.search(domain)
+        before = self.env.cr.sql_log_count
+        big = Partner.search(domain)
+        self.assertEqual(self.env.cr.sql_log_count - before, small_count)
+        self.assertEqual(len(big - small), 60)

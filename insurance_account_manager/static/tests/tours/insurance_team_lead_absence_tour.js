@@ -9,8 +9,9 @@ registry.category("web_tour.tours").add("insurance_team_lead_absence_tour", {
     url: "/odoo/action-insurance_account_manager.res_users_action_insurance_manager",
     steps: () => [
         {
-            trigger: ".o_view_controller.o_list_view .o_data_row .o_data_cell:contains('Li Wei')",
-            content: "open Li Wei",
+            // the demo data has a Li Wei too, in another team
+            trigger: ".o_view_controller.o_list_view .o_data_row:contains('Northeast') .o_data_cell:contains('Li Wei')",
+            content: "open Li Wei of the Northeast team",
             run: "click",
         },
         {
@@ -46,5 +47,6 @@ registry.category("web_tour.tours").add("insurance_team_lead_absence_tour", {
             trigger: ".o_form_view .o_form_saved",
             content: "saved",
         },
+
     ],
 });
