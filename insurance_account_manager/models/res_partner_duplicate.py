@@ -147,7 +147,8 @@ class ResPartner(models.Model):
     @api.model
     def _insurance_duplicate_ids(self, partner_ids=None):
         """Ids of the active clients that share a key with another active client
-        of the same company (or shared by all companies), whoever manages them;
+        of the same company (or shared by all companies), whoever manages them
+        (companies and individuals: a company's contact persons are left out);
         only among ``partner_ids`` when given. One query (a hash self-join per
         key); the caller's record rules then fence what it lists."""
         self.flush_model(["is_insurance_client", "active", "company_id", *KEY_FIELDS.values()])
@@ -157,10 +158,11 @@ class ResPartner(models.Model):
                 """
                 SELECT p.id FROM res_partner p
                   JOIN res_partner o ON o.%(key)s = p.%(key)s AND o.id <> p.id
-                   AND o.is_insurance_client AND o.active
+                   AND o.is_insurance_client AND o.active AND o.parent_id IS NULL
                    AND (o.company_id IS NULL OR p.company_id IS NULL
                         OR o.company_id = p.company_id)
-                 WHERE p.is_insurance_client AND p.active AND p.%(key)s IS NOT NULL %(restrict)s
+                 WHERE p.is_insurance_client AND p.active AND p.parent_id IS NULL
+                   AND p.%(key)s IS NOT NULL %(restrict)s
                 """,
                 key=SQL.identifier(fname),
                 restrict=restrict,
@@ -188,6 +190,7 @@ class ResPartner(models.Model):
                 "is_insurance_client",
                 "active",
                 "company_id",
+                "parent_id",
                 "account_manager_id",
                 "backup_manager_id",
                 *KEY_FIELDS.values(),
@@ -203,7 +206,7 @@ class ResPartner(models.Model):
                               %(vats)s::varchar[], %(emails)s::varchar[], %(phones)s::varchar[])
                        AS v(n, company_id, name_key, vat_key, email_key, phone_key)
                   JOIN res_partner p
-                    ON p.is_insurance_client AND p.active
+                    ON p.is_insurance_client AND p.active AND p.parent_id IS NULL
                    AND p.id <> ALL(%(exclude)s::int[])
                    AND (p.company_id IS NULL OR v.company_id IS NULL
                         OR p.company_id = v.company_id)
@@ -284,7 +287,8 @@ class ResPartner(models.Model):
             defaults = self.default_get(list(IDENTIFYING_FIELDS) + ["company_id"])
             candidates = []
             for vals in vals_list:
-                if not vals.get("is_insurance_client", default_client):
+                # a company's contact persons are not entries of the book
+                if not vals.get("is_insurance_client", default_client) or vals.get("parent_id"):
                     continue
                 values = {**defaults, **vals}
                 keys = self._insurance_keys_of(
@@ -300,7 +304,7 @@ class ResPartner(models.Model):
         result = super().write(vals)
         changed = [fname for fname in IDENTIFYING_FIELDS if fname in vals]
         if changed and self._insurance_is_plain_manager():
-            clients = self.sudo().filtered("is_insurance_client")
+            clients = self.sudo().filtered(lambda p: p.is_insurance_client and not p.parent_id)
             criteria = {c for c in KEY_FIELDS if c in changed}
             if "company_registry" in changed:
                 criteria.add("vat")
@@ -328,7 +332,7 @@ class ResPartner(models.Model):
         (the same words as the check on save; nothing of the other client)."""
         if self.env.su or not self.env.user.has_group(GROUP_INSURANCE_AM):
             return None
-        if not self.is_insurance_client:
+        if not self.is_insurance_client or self.parent_id:
             return None
         keys = self._insurance_keys_of(self)
         found = self.sudo()._insurance_find_duplicates(

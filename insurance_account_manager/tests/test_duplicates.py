@@ -69,6 +69,18 @@ class TestDuplicateClients(InsuranceRpcCase):
             self.user_am, "res.partner", "create", {"name": "Liaoning Beer"}, context=ACTION_CONTEXT
         )
         self.assertEqual(self.env["res.partner"].browse(client_id).account_manager_id, self.user_am)
+        # a client with its contact person on the same line is no duplicate of itself
+        self.rpc(
+            self.user_am,
+            "res.partner",
+            "create",
+            {
+                "name": "Jixi Coal",
+                "phone": "0467-2345678",
+                "child_ids": [(0, 0, {"name": "Wang Jixi", "phone": "0467 2345678"})],
+            },
+            context=ACTION_CONTEXT,
+        )
         # a plain contact (no client) is not checked: contacts are not the book
         self.rpc(self.user_am, "res.partner", "create", {"name": "Shenyang Brewery"})
 
