@@ -71,6 +71,8 @@ class TestToolsDuplicates(BaseCase):
             },
         )
         self.assertEqual(duplicates.client_keys(vat="CN1", company_registry="X")["vat"], "CN1")
+        long_key = duplicates.client_keys(name="x" * 8000)["name"]
+        self.assertEqual(len(long_key), duplicates.MAX_KEY_LENGTH)
         self.assertEqual(
             duplicates.client_keys(),
             {"name": None, "vat": None, "email": None, "phone": None},

@@ -28,6 +28,9 @@ PHONE_KEY_DIGITS = 9
 PHONE_MIN_DIGITS = 7
 # A name shorter than this once normalised identifies nothing ("Co.", "A").
 NAME_MIN_LENGTH = 2
+# Keys are cut to this length: they are indexed (a btree row holds some 2.7 KB)
+# and no real name, number or address is longer.
+MAX_KEY_LENGTH = 256
 
 # Legal forms dropped from the end of a Latin name (compared after folding
 # and without punctuation, as words).
@@ -123,9 +126,10 @@ def client_keys(name=None, vat=None, company_registry=None, email=None, phone=No
     """{"name", "vat", "email", "phone"}: the keys of one client (``None``
     where the value identifies nothing). The VAT number is the key of the
     registration; the company registry stands in when there is no VAT."""
-    return {
+    keys = {
         "name": name_key(name),
         "vat": code_key(vat) or code_key(company_registry),
         "email": email_key(email),
         "phone": phone_key(phone),
     }
+    return {criterion: key and key[:MAX_KEY_LENGTH] for criterion, key in keys.items()}
