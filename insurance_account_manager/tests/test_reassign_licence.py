@@ -111,7 +111,9 @@ class TestReassignLicence(AssignmentCommon, InsuranceRpcCase):
         # "Everyone else" gives them to Sarah Chen (Li Wei leaves), who holds
         # Dalian (retail, 1 unit); Harbin (property) finds no licensed manager
         extra = self.env["res.partner"]
-        for name in ("Acheng Mill", "Bayan Farm", "Wuchang Rice"):
+        # created in the reverse order of their names: listed by name, the loads
+        # would not run up
+        for name in ("Wuchang Rice", "Bayan Farm", "Acheng Mill"):
             extra |= self._new_client(name, self.tier_retail, [self.line_motor])
         extra.account_manager_id = self.user_am
         wizard = self._wizard(
@@ -122,6 +124,11 @@ class TestReassignLicence(AssignmentCommon, InsuranceRpcCase):
         self.assertEqual(moved.partner_id, extra)
         self.assertEqual(moved.new_user_id, self.user_am_2)
         self.assertEqual(moved.mapped("new_load"), [2.0, 3.0, 4.0])
+        # and the preview lists them in that order (as the loads run up)
+        listed = self.env["insurance.client.reassign.line"].search(
+            [("wizard_id", "=", wizard.id), ("new_user_id", "!=", False)]
+        )
+        self.assertEqual(listed.mapped("new_load"), [2.0, 3.0, 4.0])
         self.assertFalse(moved.filtered("licence_warning"))
         stays = wizard.line_ids - moved
         self.assertEqual(stays.partner_id, self.client_harbin)

@@ -6,7 +6,8 @@ from ..models.res_partner_assignment import UNASSIGNED_REASONS
 class InsuranceClientReassignLine(models.TransientModel):
     _name = "insurance.client.reassign.line"
     _description = "Reassign Clients: Preview Line"
-    _order = "new_user_id, partner_id"
+    # by new manager, then in the order the loads run up (see _plan)
+    _order = "new_user_id, id"
 
     wizard_id = fields.Many2one("insurance.client.reassign", required=True, ondelete="cascade")
     partner_id = fields.Many2one("res.partner", string="Client", required=True)
