@@ -18,6 +18,7 @@
         "security/insurance_client_reassign_security.xml",
         "security/insurance_tier_rule_security.xml",
         "security/insurance_tier_history_security.xml",
+        "security/insurance_qualification_security.xml",
         "security/insurance_service_request_security.xml",
         "security/insurance_service_type_security.xml",
         "security/crm_lead_security.xml",

@@ -44,6 +44,11 @@ from . import res_partner_retention
 from . import res_partner_competitor
 from . import insurance_competitor_price
 from . import crm_lead_competitor
+
+# outermost create and write of res.partner: the duplicate check runs before
+# the assignment (nothing is locked for a refused client)
+from . import res_partner_duplicate
+from . import res_partner_licence
 from . import res_users
 from . import res_users_eligibility
 from . import res_config_settings

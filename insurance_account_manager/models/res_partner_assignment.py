@@ -177,12 +177,9 @@ class ResPartner(models.Model):
         if not isinstance(change, _ManagerChange):
             change = _MANUAL_CHANGE
             if not self.env.su:
-                # a default from the context is a value the client chose too
-                defaults = self.default_get(list(MANAGER_FIELDS))
-                if defaults:
-                    vals_list = [{**defaults, **vals} for vals in vals_list]
+                Partner, vals_list = self._insurance_new_client_managers(vals_list)
                 if any(vals.get(fname) for vals in vals_list for fname in MANAGER_FIELDS):
-                    Partner = without_tracking_switches(self)
+                    Partner = without_tracking_switches(Partner)
                     receiving = Partner._insurance_check_manager_create(vals_list)
         partners = super(ResPartner, Partner).create(vals_list)
         partners._insurance_check_capacity(receiving)
@@ -192,10 +189,69 @@ class ResPartner(models.Model):
         partners._insurance_auto_assign()
         return partners
 
+    @api.model
+    def _insurance_auto_assignment_on(self):
+        return bool(self.env["ir.config_parameter"].sudo().get_param(AUTO_ASSIGNMENT_PARAM))
+
+    @api.model
+    def _insurance_new_client_managers(self, vals_list):
+        """Who manages the new clients of ``vals_list`` created by a user (not
+        the superuser); returns the model to create with and the values.
+
+        With automatic assignment on, the assignment rules decide at create:
+        a manager by default from the context (the action's, or any the client
+        sends) is dropped, and an account manager below team lead may not name
+        one. With it off, an account manager below team lead who takes clients
+        manages the clients they create; a team lead or an administrator
+        chooses (no default: the client stays without a manager otherwise).
+        Explicit values are checked by :meth:`_insurance_check_manager_create`."""
+        user = self.env.user
+        is_manager = user.has_group(GROUP_INSURANCE_AM)
+        is_lead = user.has_group(GROUP_INSURANCE_TEAM_LEAD)
+        client_default = self.default_get(["is_insurance_client"]).get("is_insurance_client")
+        Partner = self
+        if self._insurance_auto_assignment_on():
+            context = self.env.context
+            if any(f"default_{fname}" in context for fname in MANAGER_FIELDS):
+                # a new context without those keys (keywords only add keys)
+                Partner = self.with_context(  # pylint: disable=context-overridden
+                    {
+                        key: value
+                        for key, value in context.items()
+                        if key not in {f"default_{fname}" for fname in MANAGER_FIELDS}
+                    }
+                )
+            if is_manager and not is_lead:
+                for vals in vals_list:
+                    if vals.get("is_insurance_client", client_default) and any(
+                        vals.get(fname) for fname in MANAGER_FIELDS
+                    ):
+                        raise AccessError(
+                            _(
+                                "Automatic assignment is on: the assignment rules choose "
+                                "the account manager of a new client. Create it without "
+                                "a manager."
+                            )
+                        )
+            return Partner, vals_list
+        # a default from the context is a value the client chose too
+        defaults = self.default_get(list(MANAGER_FIELDS))
+        if defaults:
+            vals_list = [{**defaults, **vals} for vals in vals_list]
+        if is_manager and not is_lead and user._insurance_filter_managers():
+            vals_list = [
+                {**vals, "account_manager_id": user.id}
+                if vals.get("is_insurance_client", client_default)
+                and not vals.get("account_manager_id")
+                else vals
+                for vals in vals_list
+            ]
+        return Partner, vals_list
+
     def _insurance_auto_assign(self):
         """Give the clients of ``self`` without a manager one at once, when
         Settings ask for automatic assignment."""
-        if not self.env["ir.config_parameter"].sudo().get_param(AUTO_ASSIGNMENT_PARAM):
+        if not self._insurance_auto_assignment_on():
             return
         unassigned = self.filtered(lambda p: p.is_insurance_client and not p.account_manager_id)
         if unassigned:

@@ -1,10 +1,23 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from ..tools import validation
-from .res_partner import GROUP_INSURANCE_AM
+from .res_partner import GROUP_INSURANCE_ADMIN, GROUP_INSURANCE_AM
 
+GROUP_INSURANCE_TEAM_LEAD = "insurance_account_manager.insurance_group_team_lead"
 CAPACITY_PARAM = "insurance_account_manager.default_capacity"
+# What a team lead changes on the managers of the teams they lead (they hold
+# write access on res.users for this alone: see
+# ResUsers._insurance_check_lead_write): capacity, absence, backup, licences.
+LEAD_WRITABLE_FIELDS = frozenset(
+    {
+        "insurance_capacity",
+        "insurance_absence_from",
+        "insurance_absence_to",
+        "insurance_backup_user_id",
+        "insurance_qualification_ids",
+    }
+)
 DEFAULT_CAPACITY = 100.0
 
 
@@ -134,6 +147,64 @@ class ResUsers(models.Model):
         if not start and not end:
             return False
         return (not start or start <= day) and (not end or day <= end)
+
+    def write(self, vals):
+        if not self.env.su:
+            self._insurance_check_lead_write(vals)
+        return super().write(vals)
+
+    def _insurance_check_lead_write(self, vals):
+        """Team leads have write access on users for one purpose: the
+        capacity, absence, backup and licences of the managers of the teams
+        they lead (insurance administrators: of any other user; res.users has
+        no record rule that could say so). Any other field, or another user,
+        is refused here; a user administrator (Odoo's Access Rights) is not
+        concerned, and a user's own preferences stay theirs as in standard
+        Odoo."""
+        user = self.env.user
+        if not user.has_group(GROUP_INSURANCE_TEAM_LEAD) or user.has_group(
+            "base.group_erp_manager"
+        ):
+            return
+        if self == user and all(
+            fname in self.SELF_WRITEABLE_FIELDS or fname.startswith("context_") for fname in vals
+        ):
+            return
+        if set(vals) - LEAD_WRITABLE_FIELDS:
+            raise AccessError(
+                _(
+                    "Team leads change only the capacity, absence, backup and licences of "
+                    "the managers of their teams. Ask a user administrator for the rest."
+                )
+            )
+        is_admin = user.has_group(GROUP_INSURANCE_ADMIN)
+        # insurance administrators: any manager's but their own
+        team = self.env["res.partner"]._insurance_team_managers()
+        outside = (self & user) if is_admin else self - (team - user)
+        if outside:
+            raise AccessError(
+                _(
+                    "%(users)s: not a manager of the teams you lead.",
+                    users=", ".join(outside.sudo().mapped("name")),
+                )
+            )
+        backup = self.browse(vals.get("insurance_backup_user_id") or ())
+        if backup:
+            if backup not in team and not is_admin:
+                raise AccessError(
+                    _(
+                        "%(user)s is not in the teams you lead: choose a backup of your teams.",
+                        user=backup.sudo().name,
+                    )
+                )
+            if not backup._insurance_filter_managers():
+                raise ValidationError(
+                    _(
+                        "%(user)s cannot back up an account manager: choose an active user "
+                        "of the Account Manager group who takes clients.",
+                        user=backup.sudo().name,
+                    )
+                )
 
     @api.constrains("insurance_capacity")
     def _check_insurance_capacity(self):

@@ -2,14 +2,17 @@ from . import test_access_rights
 from . import test_assignment
 from . import test_assignment_concurrency
 from . import test_claim
+from . import test_client_create
 from . import test_competitor
 from . import test_crm_lead
+from . import test_duplicates
 from . import test_i18n
 from . import test_multicompany
 from . import test_needs_analysis
 from . import test_policy
 from . import test_reassign
 from . import test_reassign_concurrency
+from . import test_reassign_licence
 from . import test_retention_risk
 from . import test_scorecard
 from . import test_scorecard_rating
@@ -17,6 +20,7 @@ from . import test_security_book
 from . import test_security_input
 from . import test_security_managers
 from . import test_security_read
+from . import test_security_team_lead_users
 from . import test_security_tier_lock
 from . import test_service_claim
 from . import test_service_mail
@@ -28,6 +32,7 @@ from . import test_service_sla
 from . import test_service_survey
 from . import test_tiering
 from . import test_tools_assignment
+from . import test_tools_duplicates
 from . import test_tools_retention_risk
 from . import test_tools_scorecard
 from . import test_tools_service
@@ -35,6 +40,7 @@ from . import test_tools_tiering
 from . import test_tools_validation
 from . import test_tracking
 from . import test_ui
+from . import test_ui_managers
 from . import test_ui_scorecard
 from . import test_ui_service
 from . import test_views_performance

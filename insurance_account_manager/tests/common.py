@@ -142,6 +142,23 @@ class InsuranceCommon(TransactionCase):
         )
 
     @classmethod
+    def _licence_every_line(cls, users):
+        """A valid licence for every line of business for each of ``users``:
+        for the tests whose subject is not licensing (a reassignment to an
+        unlicensed manager is refused, see test_reassign_licence.py)."""
+        lines = cls.env["insurance.line"].with_context(active_test=False).search([])
+        cls.env["insurance.qualification"].create(
+            [
+                {
+                    "user_id": user.id,
+                    "licence_number": f"ALL-LINES-{user.id}",
+                    "line_ids": [Command.set(lines.ids)],
+                }
+                for user in users
+            ]
+        )
+
+    @classmethod
     def _create_claim(cls, policy, **values):
         return cls.env["insurance.claim"].create(
             {

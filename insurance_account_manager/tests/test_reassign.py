@@ -11,6 +11,12 @@ from .test_assignment import AssignmentCommon
 
 @tagged("post_install", "-at_install", "insurance")
 class TestReassign(AssignmentCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # moves to a named manager here are about loads, handover and rights
+        cls._licence_every_line(cls.managers)
+
     def _wizard(self, **values):
         return self.env["insurance.client.reassign"].create({"reason": "Li Wei leaves", **values})
 
@@ -247,6 +253,7 @@ class TestReassign(AssignmentCommon):
         self.assertEqual(self.client_shenyang.account_manager_id, other)
         # a batch that moves a client of another team stays out of the lead's reach
         self.user_admin.is_account_manager = True  # an administrator who takes clients
+        self._licence_every_line(self.user_admin)
         wizard = self._wizard(
             partner_ids=[(6, 0, self.client_shenyang.ids)], target_user_id=self.user_admin.id
         )

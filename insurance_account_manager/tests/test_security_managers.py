@@ -54,6 +54,8 @@ class TestSecurityManagers(InsuranceRpcCase):
         )
         cls.user_south.is_account_manager = True
         cls.outsiders = cls.user_handler | cls.user_internal | cls.user_portal
+        # the moves here are about rights, targets and capacity, not licences
+        cls._licence_every_line(cls.user_am | cls.user_am_2 | cls.user_am_other | cls.user_south)
 
     def _wizard(self, user, clients, target, **values):
         """A reassignment wizard created over RPC by ``user``: its id."""

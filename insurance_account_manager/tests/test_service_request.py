@@ -110,6 +110,7 @@ class TestServiceRequest(ServiceCommon):
         )
         # a reassignment through the wizard moves the open requests and their activities
         self.user_am_other.is_account_manager = True  # the new manager takes clients
+        self._licence_every_line(self.user_am_other)
         wizard = self.env["insurance.client.reassign"].create(
             {
                 "reason": "Li Wei leaves",

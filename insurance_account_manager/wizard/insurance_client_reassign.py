@@ -17,6 +17,7 @@ class InsuranceClientReassign(models.TransientModel):
     _insurance_input_limits = {
         "handover_days": validation.HANDOVER_DAYS,
         "reason": validation.LINE,
+        "licence_override_reason": validation.LINE,
     }
 
     def _default_partner_ids(self):
@@ -60,15 +61,23 @@ class InsuranceClientReassign(models.TransientModel):
         "keeps following its records.",
     )
     reason = fields.Char(required=True)
+    licence_override = fields.Boolean(
+        string="Move Without Licence",
+        help="Team leads and administrators only: move clients to a manager who holds no "
+        "valid licence for some of their lines of business, for the reason given.",
+    )
+    licence_override_reason = fields.Char(string="Why Without Licence")
     line_ids = fields.One2many("insurance.client.reassign.line", "wizard_id", string="Preview")
+    unlicensed_count = fields.Integer(compute="_compute_counts")
     moved_count = fields.Integer(compute="_compute_counts")
     stay_count = fields.Integer(compute="_compute_counts")
 
-    @api.depends("line_ids.new_user_id")
+    @api.depends("line_ids.new_user_id", "line_ids.licence_warning")
     def _compute_counts(self):
         for wizard in self:
             wizard.moved_count = len(wizard.line_ids.filtered("new_user_id"))
             wizard.stay_count = len(wizard.line_ids) - wizard.moved_count
+            wizard.unlicensed_count = len(wizard.line_ids.filtered("licence_warning"))
 
     @api.onchange(
         "selection_mode", "partner_ids", "source_user_id", "target_mode", "target_user_id"
@@ -145,6 +154,7 @@ class InsuranceClientReassign(models.TransientModel):
             if not preview:
                 Partner._insurance_lock_managers(target.ids)
             load = Partner._insurance_manager_loads(target.ids).get(target.id, 0.0)
+            gaps = clients._insurance_licence_gaps({partner.id: target.id for partner in clients})
             values = []
             for partner in clients.sorted("id"):
                 weight = partner.insurance_tier_id.load_weight or UNTIERED_WEIGHT
@@ -158,29 +168,83 @@ class InsuranceClientReassign(models.TransientModel):
                         "weight": weight,
                         "new_load": load,
                         "new_capacity": target.insurance_capacity,
+                        "licence_warning": self._licence_warning(gaps.get(partner.id)),
                     }
                 )
             return values
         plan, _rules, _candidates, managers = clients.sudo()._insurance_plan_managers(
             exclude_user_ids=set(clients.account_manager_id.ids), preview=preview
         )
+        ordered = clients.sorted("id")
+        weights = {
+            partner.id: partner.insurance_tier_id.load_weight or UNTIERED_WEIGHT
+            for partner in ordered
+        }
+        # the managers' loads once the whole plan is applied, less what the
+        # plan gives them: then each line shows the load after its own client
+        running = {user_id: manager.load for user_id, manager in managers.items()}
+        for partner_id, (user_id, _rule_id, _reason) in plan.items():
+            if user_id:
+                running[user_id] -= weights[partner_id]
+        gaps = clients._insurance_licence_gaps(
+            {partner_id: user_id for partner_id, (user_id, *_rest) in plan.items() if user_id}
+        )
         values = []
-        for partner in clients.sorted("id"):
+        for partner in ordered:
             user_id, rule_id, reason = plan[partner.id]
             manager = managers.get(user_id) if user_id else None
+            if manager:
+                running[user_id] += weights[partner.id]
             values.append(
                 {
                     "partner_id": partner.id,
                     "old_user_id": partner.account_manager_id.id,
                     "new_user_id": user_id or False,
                     "rule_id": rule_id or False,
-                    "weight": partner.insurance_tier_id.load_weight or UNTIERED_WEIGHT,
-                    "new_load": manager.load if manager else 0.0,
+                    "weight": weights[partner.id],
+                    "new_load": running[user_id] if manager else 0.0,
                     "new_capacity": manager.capacity if manager else 0.0,
                     "reason": reason or False,
+                    "licence_warning": self._licence_warning(gaps.get(partner.id)),
                 }
             )
         return values
+
+    @api.model
+    def _licence_warning(self, lines):
+        """The preview's licence column: the client's lines the new manager
+        holds no valid licence for."""
+        if not lines:
+            return False
+        return _(
+            "No valid licence for: %(lines)s", lines=", ".join(lines.sorted("name").mapped("name"))
+        )
+
+    def _check_licence_override(self, moves):
+        """Moves to a manager without a valid licence for the client's lines
+        are refused, unless a team lead or an administrator overrides with a
+        reason (kept in the batch and the manager history)."""
+        unlicensed = moves.filtered("licence_warning")
+        if not unlicensed:
+            return unlicensed
+        if not self.licence_override:
+            raise UserError(
+                _(
+                    "%(count)s client(s) would go to a manager without a valid licence for "
+                    "their lines (first: %(client)s, %(warning)s). Choose a licensed manager, "
+                    "or, as a team lead, move them anyway with a reason.",
+                    count=len(unlicensed),
+                    client=unlicensed[0].partner_id.display_name,
+                    warning=unlicensed[0].licence_warning,
+                )
+            )
+        if not self.env.user.has_group("insurance_account_manager.insurance_group_team_lead"):
+            raise AccessError(
+                _("Only team leads and administrators move clients to an unlicensed manager.")
+            )
+        if not (self.licence_override_reason or "").strip():
+            raise UserError(_("Give the reason for moving clients to an unlicensed manager."))
+        return unlicensed
 
     def action_preview(self):
         self.ensure_one()
@@ -198,6 +262,7 @@ class InsuranceClientReassign(models.TransientModel):
             "view_mode": "form",
             "target": "new",
             "name": _("Reassign Clients"),
+            "context": {"dialog_size": "extra-large"},
         }
 
     def action_confirm(self):
@@ -219,6 +284,7 @@ class InsuranceClientReassign(models.TransientModel):
         )
         if not moves:
             raise UserError(_("No client would change manager."))
+        unlicensed = self._check_licence_override(moves)
         over = moves.filtered(lambda line: line.new_load > line.new_capacity)
         if over:
             raise UserError(
@@ -230,12 +296,21 @@ class InsuranceClientReassign(models.TransientModel):
                     capacity=over[0].new_capacity,
                 )
             )
+        reason = self.reason
+        override_reason = reason
+        if unlicensed:
+            override_reason = _(
+                "%(reason)s (moved without licence: %(why)s)",
+                reason=reason,
+                why=self.licence_override_reason.strip(),
+            )
+            reason = override_reason
         batch = (
             self.env["insurance.assignment.batch"]
             .sudo()
             .create(
                 {
-                    "reason": self.reason,
+                    "reason": reason,
                     "date_effective": self.date_effective,
                     "handover_days": self.handover_days,
                     "assignment_ids": [
@@ -247,7 +322,7 @@ class InsuranceClientReassign(models.TransientModel):
                                 "rule_id": line.rule_id.id,
                                 "date_from": self.date_effective,
                                 "origin": "reassign",
-                                "reason": self.reason,
+                                "reason": override_reason if line in unlicensed else self.reason,
                                 "state": "planned",
                             }
                         )
