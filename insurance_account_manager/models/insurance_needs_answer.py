@@ -2,7 +2,6 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
 from ..tools import validation
-from .insurance_needs_question import ANSWER_TYPES, NEEDS_SEGMENTS
 
 
 class InsuranceNeedsAnswer(models.Model):
@@ -20,9 +19,9 @@ class InsuranceNeedsAnswer(models.Model):
     question_id = fields.Many2one(
         "insurance.needs.question", required=True, ondelete="restrict", index=True
     )
-    segment = fields.Selection(NEEDS_SEGMENTS, related="question_id.segment", store=True)
+    segment = fields.Selection(related="question_id.segment", store=True)
     sequence = fields.Integer(related="question_id.sequence", store=True)
-    answer_type = fields.Selection(ANSWER_TYPES, related="question_id.answer_type")
+    answer_type = fields.Selection(related="question_id.answer_type")
     line_ids = fields.Many2many(related="question_id.line_ids", string="Lines Called For")
     value_bool = fields.Boolean(string="Yes")
     quantity = fields.Integer()
