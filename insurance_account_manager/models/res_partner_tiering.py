@@ -7,10 +7,10 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, create_index, split_every
-from odoo.tools.mail import generate_tracking_message_id
 
 from ..tools import tiering
 from .res_partner import GROUP_INSURANCE_ADMIN, GROUP_INSURANCE_AM
+from .res_partner_assignment import insert_tracking_notes
 
 GROUP_INSURANCE_TEAM_LEAD = "insurance_account_manager.insurance_group_team_lead"
 
@@ -882,58 +882,13 @@ class ResPartner(models.Model):
                 values[key] = TrackingValue._create_tracking_values(
                     Tier.browse(key[0]), Tier.browse(key[1]), fname, description, self
                 )
-        rows = [values[c["old_tier_id"], c["new_tier_id"]] for c in logged]
-        author_id, email_from = self.env["mail.thread"]._message_compute_author(
-            None, None, raise_on_email=False
+        insert_tracking_notes(
+            self.env,
+            [
+                (self._name, c["partner_id"], [values[c["old_tier_id"], c["new_tier_id"]]])
+                for c in logged
+            ],
         )
-        reply_to = self.env["mail.thread"]._notify_get_reply_to(default=email_from)[False]
-        now = self.env.cr.now()
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH message AS (
-                    INSERT INTO mail_message (
-                        model, res_id, message_id, message_type, subtype_id, is_internal,
-                        body, author_id, email_from, reply_to, email_add_signature, date,
-                        create_uid, create_date, write_uid, write_date
-                    )
-                    SELECT %(model)s, m.res_id, m.message_id, 'notification', %(subtype_id)s,
-                           TRUE, '', %(author_id)s, %(email_from)s, %(reply_to)s, FALSE,
-                           %(date)s, %(uid)s, %(now)s, %(uid)s, %(now)s
-                      FROM unnest(%(res_ids)s::int[], %(message_ids)s::varchar[])
-                           WITH ORDINALITY AS m(res_id, message_id, n)
-                  ORDER BY m.n
-                 RETURNING id, res_id
-                )
-                INSERT INTO mail_tracking_value (
-                    mail_message_id, field_id, old_value_integer, new_value_integer,
-                    old_value_char, new_value_char, create_uid, create_date, write_uid, write_date
-                )
-                SELECT message.id, %(field_id)s, v.old_int, v.new_int, v.old_char, v.new_char,
-                       %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM unnest(%(res_ids)s::int[], %(old_ints)s::int[], %(new_ints)s::int[],
-                              %(old_chars)s::varchar[], %(new_chars)s::varchar[])
-                       AS v(res_id, old_int, new_int, old_char, new_char)
-                  JOIN message ON message.res_id = v.res_id
-                """,
-                model=self._name,
-                subtype_id=self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
-                author_id=author_id,
-                email_from=email_from,
-                reply_to=reply_to,
-                date=fields.Datetime.now(),
-                uid=self.env.uid,
-                now=now,
-                res_ids=[c["partner_id"] for c in logged],
-                message_ids=[generate_tracking_message_id("message-notify") for _c in logged],
-                field_id=rows[0]["field_id"],
-                old_ints=[row["old_value_integer"] for row in rows],
-                new_ints=[row["new_value_integer"] for row in rows],
-                old_chars=[row["old_value_char"] for row in rows],
-                new_chars=[row["new_value_char"] for row in rows],
-            )
-        )
-        self.invalidate_recordset(["message_ids"])
 
     def _insurance_book_changed(self):
         """The book of the clients of ``self`` changed (a policy created,

@@ -669,46 +669,7 @@ class TestTierCron(TieringCommon):
         premiums = {0: 250000, 1: 90000, 2: 30000, 3: 30000, 4: 30000}
 
         def book(size, prefix):
-            clients = self.Partner.create(
-                [
-                    {
-                        "name": f"{prefix} {n}",
-                        "is_company": True,
-                        "is_insurance_client": True,
-                        "account_manager_id": self.user_am.id,
-                    }
-                    for n in range(size)
-                ]
-            )
-            policies = self.env["insurance.policy"].create(
-                [
-                    {
-                        "name": f"{prefix}-{client.id}",
-                        "partner_id": client.id,
-                        "insurer_id": self.insurer.id,
-                        "line_id": self.line_motor.id,
-                        "premium": premiums.get(n % 10, 5000),
-                        "sum_insured": 1000000,
-                        "date_start": date(2026, 1, 1),
-                        "date_end": date(2026, 12, 31),
-                        "state": "active",
-                    }
-                    for n, client in enumerate(clients)
-                ]
-            )
-            self.env["insurance.claim"].create(
-                [
-                    {
-                        "policy_id": policy.id,
-                        "date_loss": date(2026, 3, 1),
-                        "date_reported": date(2026, 3, 2),
-                        "amount_paid": 1000,
-                    }
-                    for n, policy in enumerate(policies)
-                    if n % 10 == 2
-                ]
-            )
-            return clients
+            return self._book(size, prefix, premiums)
 
         warm, small, large = book(10, "Warm"), book(10, "Small"), book(500, "Large")
         (warm | small | large)._recompute_insurance_tiers()  # their first tiers
