@@ -56,6 +56,7 @@ class TestCrmLead(AssignmentCommon):
         self.assertEqual(won.user_id, self.user_am, "a won sale keeps who won it")
 
     def test_leads_follow_reassignment_batch(self):
+        self._licence_every_line(self.user_am_other)
         lead = self._lead(self.client_harbin)
         lead.activity_schedule(
             "mail.mail_activity_data_todo", summary="Call", user_id=self.user_am.id
