@@ -617,6 +617,8 @@ def insert_followers(env, model, pairs):
 
 def client_rows(cr, clients):
     """res_partner rows of ``clients`` (ids reserved here)."""
+    from odoo.addons.insurance_account_manager.tools import duplicates
+
     for client, new_id in zip(clients, reserve_ids(cr, "res_partner", len(clients)), strict=True):
         client["id"] = new_id
     rows = [
@@ -637,6 +639,11 @@ def client_rows(cr, clients):
             "insurance_tier_id": None,
             "annual_premium": None,  # set once the policies are planned
             "company_registry": None,
+            # the duplicate keys (res_partner_duplicate), as the ORM computes them
+            **{
+                f"insurance_{criterion}_key": key
+                for criterion, key in duplicates.client_keys(c["name"], email=c["email"]).items()
+            },
         }
         for c in clients
     ]
