@@ -357,8 +357,10 @@ class TestServiceRenewal(ServiceCommon):
 # policies' messages and one of their tracking values, the flush - the same for
 # 50 and for 500 renewals once Odoo's own 100-row chunks of INSERT and UPDATE
 # statements are lifted (with them, a batch of 500 adds one statement per
-# table and chunk of 100 rows: 6 tables, 4 more chunks).
-RENEWAL_BATCH_QUERY_BUDGET = 27
+# table and chunk of 100 rows: 6 tables, 4 more chunks). 28 since requests
+# carry rating.mixin (#10): its stored rating figures of the new requests are
+# computed at create, one read of rating_rating for the whole batch.
+RENEWAL_BATCH_QUERY_BUDGET = 28
 ODOO_ROW_CHUNK = 100
 
 
