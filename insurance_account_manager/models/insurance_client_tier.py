@@ -19,7 +19,10 @@ class InsuranceClientTier(models.Model):
     name = fields.Char(required=True, translate=True)
     code = fields.Char(required=True, help="Technical code, e.g. key, general, retail.")
     sequence = fields.Integer(default=10, help="Lower sequence: more important tier.")
-    color = fields.Integer()
+    color = fields.Integer(
+        help="The color of this tier's badges on client lists, forms and cards and on "
+        "tier rules. Red means urgent in Odoo: leave it out.",
+    )
     load_weight = fields.Float(
         default=1.0,
         help="Capacity units one client of this tier uses in its account manager's book.",

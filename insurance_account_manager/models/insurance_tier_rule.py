@@ -32,6 +32,7 @@ class InsuranceTierRule(models.Model):
         ondelete="restrict",
         help="The tier given to the clients this rule matches.",
     )
+    tier_color = fields.Integer(related="tier_id.color", string="Tier Color")
     currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
     # Criteria: all those set must hold
     min_premium = fields.Monetary(

@@ -106,6 +106,20 @@ class ResPartner(models.Model):
     insurance_claim_ids = fields.One2many(
         "insurance.claim", "partner_id", string="Claims", groups=GROUP_INSURANCE_AM
     )
+    # the client form's inline lists of what is still open (computed: a
+    # one2many with a domain would check it on every claim or request created)
+    insurance_open_claim_ids = fields.Many2many(
+        "insurance.claim",
+        string="Open Claims",
+        compute="_compute_insurance_open_lines",
+        groups=GROUP_INSURANCE_AM,
+    )
+    insurance_open_request_ids = fields.Many2many(
+        "insurance.service.request",
+        string="Open Requests",
+        compute="_compute_insurance_open_lines",
+        groups=GROUP_INSURANCE_AM,
+    )
     insurance_policy_count = fields.Integer(
         compute="_compute_insurance_counts", groups=GROUP_INSURANCE_AM
     )
@@ -167,6 +181,28 @@ class ResPartner(models.Model):
             partner.insurance_policy_count = counts["policy"].get(partner_id, 0)
             partner.insurance_claim_count = counts["claim"].get(partner_id, 0)
             partner.insurance_request_count = counts["request"].get(partner_id, 0)
+
+    def _compute_insurance_open_lines(self):
+        """The open claims and open requests the user may read (the record
+        rules apply): one search per model for all the partners."""
+        ids = [partner._origin.id for partner in self if partner._origin.id]
+        found = {}
+        for fname, model, domain in (
+            ("insurance_open_claim_ids", "insurance.claim", [("stage_id.is_closed", "=", False)]),
+            (
+                "insurance_open_request_ids",
+                "insurance.service.request",
+                [("stage_state", "=", "open")],
+            ),
+        ):
+            by_partner = defaultdict(list)
+            if ids:
+                for line in self.env[model].search([("partner_id", "in", ids), *domain]):
+                    by_partner[line.partner_id.id].append(line.id)
+            found[fname] = (self.env[model], by_partner)
+        for partner in self:
+            for fname, (lines, by_partner) in found.items():
+                partner[fname] = lines.browse(by_partner.get(partner._origin.id, []))
 
     @api.depends("company_id")
     @api.depends_context("company")

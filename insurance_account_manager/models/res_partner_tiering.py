@@ -83,6 +83,11 @@ class ResPartner(models.Model):
         copy=False,
         groups=GROUP_INSURANCE_AM,
     )
+    insurance_tier_color = fields.Integer(
+        related="insurance_tier_id.color",
+        string="Client Tier Color",
+        groups=GROUP_INSURANCE_AM,
+    )
     insurance_tier_locked = fields.Boolean(
         string="Tier Locked",
         tracking=True,

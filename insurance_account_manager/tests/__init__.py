@@ -3,6 +3,7 @@ from . import test_assignment
 from . import test_assignment_concurrency
 from . import test_claim
 from . import test_client_create
+from . import test_client_form
 from . import test_competitor
 from . import test_crm_lead
 from . import test_duplicates
