@@ -29,6 +29,7 @@ db_user = $PGUSER
 ${PGHOST:+db_host = $PGHOST}
 ${PGPORT:+db_port = $PGPORT}
 ${PGPASSWORD:+db_password = $PGPASSWORD}
+${IAM_HTTP_PORT:+http_port = $IAM_HTTP_PORT}
 log_level = warn
 logfile = $LOG_DIR/tests.log
 without_demo = False
