@@ -5,7 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
-from ..report.sql import manager_on, user_team
+from ..report.sql import company_amount, manager_on, user_team
 from ..tools import scorecard
 from .res_partner import GROUP_INSURANCE_ADMIN
 
@@ -644,11 +644,14 @@ class InsuranceScorecard(models.Model):
         # Premium in force on the first and the last day, for who held the client that day
         def premium_on(key, day):
             return SQL(
-                """SELECT %(key)s AS which, %(holder)s AS holder, pol.premium
+                """SELECT %(key)s AS which, %(holder)s AS holder, %(premium)s AS premium
                      FROM insurance_policy pol JOIN res_partner p ON p.id = pol.partner_id
                     WHERE pol.company_id = %(company)s AND %(in_force)s""",
                 key=key,
                 holder=manager_on(SQL("pol.partner_id"), day, SQL("p.account_manager_id")),
+                premium=company_amount(
+                    SQL("pol.premium"), SQL("pol.currency_id"), SQL("pol.company_id"), day
+                ),
                 company=company.id,
                 in_force=in_force(day),
             )
@@ -715,7 +718,8 @@ class InsuranceScorecard(models.Model):
                 lost_premium=lost_premium or 0.0,
             )
 
-        # Service: requests closed in the period (UTC days), manager of the closing day
+        # Service: requests closed in the period (days of the company's time
+        # zone), manager of the closing day
         cr.execute(
             SQL(
                 """
@@ -725,13 +729,13 @@ class InsuranceScorecard(models.Model):
                    count(*) FILTER (WHERE sla_compliance = 0),
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY hours_to_close)
               FROM insurance_report_service
-             WHERE company_id = %s AND date_closed >= %s AND date_closed < %s
+             WHERE company_id = %s AND closed_on BETWEEN %s AND %s
                AND user_id IS NOT NULL
              GROUP BY user_id
             """,
                 company.id,
-                start,
-                end,
+                date_from,
+                date_to,
             )
         )
         for user_id, closed, with_sla, within, breaches, median_hours in cr.fetchall():

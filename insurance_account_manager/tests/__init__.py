@@ -14,6 +14,8 @@ from . import test_policy
 from . import test_reassign
 from . import test_reassign_concurrency
 from . import test_reassign_licence
+from . import test_report_conversion
+from . import test_report_retention
 from . import test_retention_risk
 from . import test_scorecard
 from . import test_scorecard_rating
