@@ -5,7 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
-from ..report.sql import company_amount, manager_on, user_team
+from ..report.sql import company_amount, join_company, manager_on, user_team
 from ..tools import scorecard
 from .res_partner import GROUP_INSURANCE_ADMIN
 
@@ -646,12 +646,12 @@ class InsuranceScorecard(models.Model):
             return SQL(
                 """SELECT %(key)s AS which, %(holder)s AS holder, %(premium)s AS premium
                      FROM insurance_policy pol JOIN res_partner p ON p.id = pol.partner_id
+                          %(join_company)s
                     WHERE pol.company_id = %(company)s AND %(in_force)s""",
                 key=key,
                 holder=manager_on(SQL("pol.partner_id"), day, SQL("p.account_manager_id")),
-                premium=company_amount(
-                    SQL("pol.premium"), SQL("pol.currency_id"), SQL("pol.company_id"), day
-                ),
+                join_company=join_company("company", SQL("pol.company_id")),
+                premium=company_amount(SQL("pol.premium"), SQL("pol.currency_id"), "company", day),
                 company=company.id,
                 in_force=in_force(day),
             )

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .sql import company_amount, company_currency, local_date
+from .sql import company_amount, join_company, local_date
 
 VIEW_DEPENDS = {
     "insurance.service.request": [
@@ -80,9 +80,9 @@ class InsuranceCompetitorReport(models.Model):
     @api.model
     def _view_query(self):
         def amount(column, day):
-            return company_amount(column, SQL("r.currency_id"), SQL("r.company_id"), day)
+            return company_amount(column, SQL("r.currency_id"), "company", day)
 
-        renewal_day = local_date(SQL("COALESCE(r.date_closed, r.write_date)"), SQL("r.company_id"))
+        renewal_day = local_date(SQL("COALESCE(r.date_closed, r.write_date)"), "company")
         return SQL(
             """
             WITH lost AS (
@@ -94,6 +94,7 @@ class InsuranceCompetitorReport(models.Model):
                   FROM insurance_service_request r
                   LEFT JOIN insurance_policy pol
                          ON pol.id = COALESCE(r.renewed_policy_id, r.policy_id)
+                  %(renewal_company)s
                  WHERE r.type_code = 'renewal' AND r.stage_state = 'lost'
                    AND r.competitor_id IS NOT NULL
              UNION ALL
@@ -102,16 +103,18 @@ class InsuranceCompetitorReport(models.Model):
                        %(lead_day)s,
                        COALESCE(l.expected_revenue, 0), COALESCE(l.insurance_competitor_price, 0)
                   FROM crm_lead l
+                  %(lead_company)s
                  WHERE l.insurance_competitor_id IS NOT NULL
                    AND NOT l.active AND COALESCE(l.probability, 0) = 0
             )
             SELECT lost.*, p.insurance_tier_id AS tier_id,
-                   %(currency)s AS currency_id,
+                   company.currency_id,
                    lost.winning_price - lost.premium_lost AS price_gap,
                    back.partner_id IS NOT NULL AS won_back,
                    (back.partner_id IS NOT NULL)::int AS won_back_count
               FROM lost
               LEFT JOIN res_partner p ON p.id = lost.partner_id
+              %(company)s
               LEFT JOIN LATERAL (
                     SELECT np.partner_id FROM insurance_policy np
                      WHERE np.partner_id = lost.partner_id AND np.line_id = lost.line_id
@@ -122,6 +125,8 @@ class InsuranceCompetitorReport(models.Model):
             renewal_day=renewal_day,
             premium=amount(SQL("r.previous_premium"), renewal_day),
             price=amount(SQL("r.competitor_price"), renewal_day),
-            lead_day=local_date(SQL("COALESCE(l.date_closed, l.write_date)"), SQL("l.company_id")),
-            currency=company_currency(SQL("lost.company_id")),
+            lead_day=local_date(SQL("COALESCE(l.date_closed, l.write_date)"), "company"),
+            renewal_company=join_company("company", SQL("r.company_id")),
+            lead_company=join_company("company", SQL("l.company_id")),
+            company=join_company("company", SQL("lost.company_id")),
         )

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .sql import company_amount, company_currency, user_team
+from .sql import company_amount, join_company, user_team
 
 
 class InsuranceReportBook(models.Model):
@@ -70,7 +70,7 @@ class InsuranceReportBook(models.Model):
                    p.insurance_tier_id AS tier_id,
                    pol.line_id,
                    pol.company_id,
-                   %(currency)s AS currency_id,
+                   company.currency_id,
                    pol.date_start,
                    pol.date_end,
                    %(premium)s AS premium,
@@ -78,14 +78,12 @@ class InsuranceReportBook(models.Model):
                    pol.partner_id AS client_count
               FROM insurance_policy pol
               JOIN res_partner p ON p.id = pol.partner_id
+              %(company)s
              WHERE pol.state = 'active' AND pol.active AND p.is_insurance_client
             """,
             team=user_team(SQL("pol.account_manager_id")),
-            currency=company_currency(SQL("pol.company_id")),
+            company=join_company("company", SQL("pol.company_id")),
             premium=company_amount(
-                SQL("pol.premium"),
-                SQL("pol.currency_id"),
-                SQL("pol.company_id"),
-                SQL("current_date"),
+                SQL("pol.premium"), SQL("pol.currency_id"), "company", SQL("current_date")
             ),
         )

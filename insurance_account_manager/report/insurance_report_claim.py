@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .sql import company_amount, company_currency, held_by, with_team
+from .sql import company_amount, held_by, join_company, with_team
 
 
 class InsuranceReportClaim(models.Model):
@@ -72,7 +72,7 @@ class InsuranceReportClaim(models.Model):
             return company_amount(
                 SQL.identifier("c", column),
                 SQL("pol.currency_id"),
-                SQL("c.company_id"),
+                "company",
                 SQL("c.date_reported"),
             )
 
@@ -90,7 +90,7 @@ class InsuranceReportClaim(models.Model):
                    c.company_id,
                    c.date_reported,
                    c.date_closed,
-                   %(currency)s AS currency_id,
+                   company.currency_id,
                    %(claimed)s AS amount_claimed,
                    %(reserved)s AS amount_reserved,
                    %(paid)s AS amount_paid,
@@ -101,12 +101,13 @@ class InsuranceReportClaim(models.Model):
               FROM insurance_claim c
               JOIN res_partner p ON p.id = c.partner_id
               LEFT JOIN insurance_policy pol ON pol.id = c.policy_id
+              %(company)s
              WHERE c.active
             """,
                 manager=held_by(
                     SQL("c.partner_id"), SQL("c.date_closed"), SQL("c.account_manager_id")
                 ),
-                currency=company_currency(SQL("c.company_id")),
+                company=join_company("company", SQL("c.company_id")),
                 claimed=amount("amount_claimed"),
                 reserved=amount("amount_reserved"),
                 paid=amount("amount_paid"),

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .sql import company_amount, company_currency, manager_on, with_team
+from .sql import company_amount, join_company, manager_on, with_team
 
 OUTCOMES = [("won", "Renewed"), ("lost", "Not Renewed"), ("pending", "Pending")]
 
@@ -82,7 +82,7 @@ class InsuranceReportRenewal(models.Model):
     @api.model
     def _view_query(self):
         premium = company_amount(
-            SQL("pol.premium"), SQL("pol.currency_id"), SQL("pol.company_id"), SQL("pol.date_end")
+            SQL("pol.premium"), SQL("pol.currency_id"), "company", SQL("pol.date_end")
         )
         return with_team(
             SQL(
@@ -95,7 +95,7 @@ class InsuranceReportRenewal(models.Model):
                    p.insurance_tier_id AS tier_id,
                    pol.line_id,
                    pol.company_id,
-                   %(currency)s AS currency_id,
+                   company.currency_id,
                    pol.date_end AS date_due,
                    CASE pol.renewal_state WHEN 'renewed' THEN 'won'
                         WHEN 'not_renewed' THEN 'lost' ELSE 'pending' END AS outcome,
@@ -113,12 +113,13 @@ class InsuranceReportRenewal(models.Model):
                         AS renewal_rate
               FROM insurance_policy pol
               JOIN res_partner p ON p.id = pol.partner_id
+              %(company)s
              WHERE pol.state IN ('active', 'expired') AND pol.active
             """,
                 manager=manager_on(
                     SQL("pol.partner_id"), SQL("pol.date_end"), SQL("pol.account_manager_id")
                 ),
-                currency=company_currency(SQL("pol.company_id")),
+                company=join_company("company", SQL("pol.company_id")),
                 premium=premium,
             )
         )

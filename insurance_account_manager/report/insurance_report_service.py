@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..models.insurance_service_stage import STAGE_STATES
-from .sql import held_by, local_date, with_team
+from .sql import held_by, join_company, local_date, with_team
 
 
 class InsuranceReportService(models.Model):
@@ -90,7 +90,7 @@ class InsuranceReportService(models.Model):
 
     @api.model
     def _view_query(self):
-        closed_on = local_date(SQL("r.date_closed"), SQL("r.company_id"))
+        closed_on = local_date(SQL("r.date_closed"), "company")
         return with_team(
             SQL(
                 """
@@ -124,9 +124,11 @@ class InsuranceReportService(models.Model):
                    NULLIF(r.rating_last_value, 0) AS rating
               FROM insurance_service_request r
               LEFT JOIN res_partner p ON p.id = r.partner_id
+              %(company)s
              WHERE r.active
             """,
                 manager=held_by(SQL("r.partner_id"), closed_on, SQL("r.user_id")),
                 closed_on=closed_on,
+                company=join_company("company", SQL("r.company_id")),
             )
         )

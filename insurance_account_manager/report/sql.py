@@ -10,7 +10,8 @@ history counts for its current manager; a client between two periods (its
 manager was removed) counts for nobody.
 
 Also the shared pieces of every report view: the team of the manager
-(:func:`with_team`), the day of a datetime in the company's time zone
+(:func:`with_team`), the company's currency and time zone
+(:func:`join_company`), the day of a datetime in the company's time zone
 (:func:`local_date`) and amounts in the company's currency
 (:func:`company_amount`).
 """
@@ -80,31 +81,35 @@ def with_team(query, user="user_id"):
     )
 
 
-def company_tz(company):
-    """SQL expression: the time zone the days of ``company`` (an SQL column)
-    are cut in: the time zone of the company's partner (its address), else
-    that of its working calendar (the one the SLAs run on), else UTC."""
+def join_company(alias, company):
+    """SQL join clause: ``alias``, the facts of the company ``company`` (an
+    SQL column) the other helpers use, one small row per company joined
+    once (not a subquery per row): ``currency_id``, ``root_id`` (the root
+    company, whose rates count) and ``tz``, the time zone the company's days
+    are cut in: its partner's (its address), else its working calendar's
+    (the one the SLAs run on), else UTC."""
     return SQL(
-        """COALESCE(
-            (SELECT NULLIF(tz_partner.tz, '') FROM res_company tz_company
-               JOIN res_partner tz_partner ON tz_partner.id = tz_company.partner_id
-              WHERE tz_company.id = %(company)s),
-            (SELECT NULLIF(tz_calendar.tz, '') FROM res_company tz_company
-               JOIN resource_calendar tz_calendar
-                 ON tz_calendar.id = tz_company.resource_calendar_id
-              WHERE tz_company.id = %(company)s),
-            'UTC')""",
+        """LEFT JOIN (
+            SELECT company.id, company.currency_id,
+                   split_part(company.parent_path, '/', 1)::int AS root_id,
+                   COALESCE(NULLIF(company_partner.tz, ''), NULLIF(calendar.tz, ''), 'UTC') AS tz
+              FROM res_company company
+              JOIN res_partner company_partner ON company_partner.id = company.partner_id
+              LEFT JOIN resource_calendar calendar ON calendar.id = company.resource_calendar_id
+        ) AS %(alias)s ON %(alias)s.id = %(company)s""",
+        alias=SQL.identifier(alias),
         company=company,
     )
 
 
-def local_date(moment, company):
-    """SQL expression: the day, in the time zone of ``company``, of
-    ``moment`` (a UTC datetime column, as Odoo stores them)."""
+def local_date(moment, company_alias):
+    """SQL expression: the day of ``moment`` (a UTC datetime column, as Odoo
+    stores them) in the time zone of the company joined as ``company_alias``
+    (:func:`join_company`); UTC without company."""
     return SQL(
-        "((%(moment)s AT TIME ZONE 'UTC') AT TIME ZONE %(tz)s)::date",
-        moment=moment,
-        tz=company_tz(company),
+        "((%s AT TIME ZONE 'UTC') AT TIME ZONE COALESCE(%s, 'UTC'))::date",
+        moment,
+        SQL.identifier(company_alias, "tz"),
     )
 
 
@@ -129,28 +134,22 @@ def _currency_rate(currency, root, day):
     )
 
 
-def company_amount(amount, currency, company, day):
+def company_amount(amount, currency, company_alias, day):
     """SQL expression: ``amount``, in ``currency``, converted to the currency
-    of ``company`` at the rate of ``day`` (as ``res.currency._convert``,
-    without rounding: the report sums it). An amount without currency, or
-    already in the company's, is left as it is."""
-    root = SQL("split_part(cur_company.parent_path, '/', 1)::int")
+    of the company joined as ``company_alias`` (:func:`join_company`) at the
+    rate of ``day``, as ``res.currency._convert`` without rounding (the
+    report sums it). An amount without currency or company, or already in
+    the company's currency (no rate read), is left as it is."""
+    company_currency = SQL.identifier(company_alias, "currency_id")
+    root = SQL.identifier(company_alias, "root_id")
     return SQL(
-        """(COALESCE(%(amount)s, 0) * COALESCE(
-            (SELECT CASE WHEN %(currency)s IS NULL OR cur_company.currency_id = %(currency)s
-                         THEN 1.0 ELSE %(company_rate)s / NULLIF(%(rate)s, 0) END
-               FROM res_company cur_company WHERE cur_company.id = %(company)s), 1.0))""",
+        """CASE WHEN %(currency)s IS NULL OR %(company_currency)s IS NULL
+                  OR %(currency)s = %(company_currency)s
+                THEN COALESCE(%(amount)s, 0)
+                ELSE COALESCE(%(amount)s, 0) * %(company_rate)s / NULLIF(%(rate)s, 0) END""",
         amount=amount,
         currency=currency,
-        company=company,
-        company_rate=_currency_rate(SQL("cur_company.currency_id"), root, day),
+        company_currency=company_currency,
+        company_rate=_currency_rate(company_currency, root, day),
         rate=_currency_rate(currency, root, day),
-    )
-
-
-def company_currency(company):
-    """SQL expression: the currency of ``company``."""
-    return SQL(
-        "(SELECT cur_company.currency_id FROM res_company cur_company WHERE cur_company.id = %s)",
-        company,
     )
