@@ -364,6 +364,19 @@ class ResPartner(models.Model):
                 )
             )
 
+    def _insurance_owner_of_client(self):
+        """{partner id: user id}: who owns the records (opportunities, service
+        requests) of each partner of ``self`` that is an insurance client, or
+        a contact of one (its commercial entity), with an account manager:
+        that manager. Read as the server; the one rule behind "a client's
+        records belong to its account manager and follow it"."""
+        owners = {}
+        for partner in self.sudo():
+            client = partner if partner.is_insurance_client else partner.commercial_partner_id
+            if client.is_insurance_client and client.account_manager_id:
+                owners[partner.id] = client.account_manager_id.id
+        return owners
+
     def _insurance_action(self, xmlid, context):
         """The window action ``xmlid`` limited to this client."""
         self.ensure_one()

@@ -26,6 +26,7 @@ from . import test_security_read
 from . import test_security_team_lead_users
 from . import test_security_tier_lock
 from . import test_service_claim
+from . import test_service_complaint
 from . import test_service_mail
 from . import test_service_performance
 from . import test_service_pipeline
