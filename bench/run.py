@@ -1,7 +1,7 @@
 """Run every benchmark on a generated book, each against a baseline measured
 in the same run, and print a table and write a JSON file.
 
-    scripts/bench.sh run.py -d iam_bench_small [--only a,b,c,d,e] [--json out.json]
+    scripts/bench.sh run.py -d iam_bench_small [--only a,b,c,d,e,f,g,h] [--json out.json]
 
 The database is one bench/generate.py filled (its preset is read from it).
 
