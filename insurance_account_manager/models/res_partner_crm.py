@@ -20,24 +20,26 @@ class ResPartner(models.Model):
     )
     insurance_opportunity_count = fields.Integer(
         string="Open Opportunities",
-        compute="_compute_insurance_opportunity_count",
+        compute="_compute_insurance_counts",
         groups=GROUP_INSURANCE_AM,
     )
 
-    def _compute_insurance_opportunity_count(self):
-        counts = dict(
-            self.env["crm.lead"]._read_group(
-                [
-                    ("commercial_partner_id", "in", self.ids),
-                    ("type", "=", "opportunity"),
-                    ("stage_id.is_won", "=", False),
-                ],
-                ["commercial_partner_id"],
-                ["__count"],
-            )
-        )
+    def _insurance_count_parts(self):
+        # the open opportunities, in the statement of the client's other counts
+        return [
+            *super()._insurance_count_parts(),
+            (
+                "opportunity",
+                "crm.lead",
+                [("type", "=", "opportunity"), ("stage_id.is_won", "=", False)],
+                "commercial_partner_id",
+            ),
+        ]
+
+    def _insurance_set_counts(self, counts):
         for partner in self:
-            partner.insurance_opportunity_count = counts.get(partner, 0)
+            partner.insurance_opportunity_count = counts["opportunity"].get(partner._origin.id, 0)
+        return super()._insurance_set_counts(counts)
 
     def _insurance_sync_leads(self):
         """The open leads of the clients of ``self`` go to the clients' current

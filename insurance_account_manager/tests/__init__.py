@@ -8,6 +8,7 @@ from . import test_competitor
 from . import test_crm_lead
 from . import test_duplicates
 from . import test_i18n
+from . import test_migration_key_tier_colour
 from . import test_multicompany
 from . import test_needs_analysis
 from . import test_policy
@@ -22,6 +23,7 @@ from . import test_scorecard_rating
 from . import test_security_book
 from . import test_security_input
 from . import test_security_managers
+from . import test_security_pipeline_overview
 from . import test_security_read
 from . import test_security_team_lead_users
 from . import test_security_tier_lock
