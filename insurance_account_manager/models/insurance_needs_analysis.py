@@ -185,9 +185,11 @@ class InsuranceNeedsAnalysis(models.Model):
                     (
                         analysis.partner_id,
                         analysis.partner_id.account_manager_id,
-                        _("Renew the needs analysis"),
+                        self.env._("Renew the needs analysis"),
                         Markup("<p>%s</p>")
-                        % _("The needs analysis of %(date)s has expired.", date=analysis.date),
+                        % self.env._(
+                            "The needs analysis of %(date)s has expired.", date=analysis.date
+                        ),
                     )
                     for analysis in self
                     if analysis.partner_id.id not in already
