@@ -108,6 +108,26 @@ class TestScorecardRating(InsuranceRpcCase):
         self.assertEqual(again.filtered(lambda c: c.user_id == self.user_am), card)
         self.assertEqual(len(card.activity_ids), 1)
 
+    def test_rating_shows_on_the_request(self):
+        """The form (Satisfaction group) and the kanban card show the client's
+        rating, which the request's manager and handler read."""
+        request = self._request(handler_id=self.user_handler.id)
+        request.stage_id = self.stage_done
+        rating = request.rating_ids
+        request.sudo().rating_apply(2, token=rating.access_token, feedback="Nobody called back.")
+        views = request.get_views([(False, "form"), (False, "kanban")])["views"]
+        self.assertIn('name="satisfaction"', views["form"]["arch"])
+        self.assertIn("rating_last_feedback", views["form"]["arch"])
+        self.assertIn("o_insurance_rating", views["kanban"]["arch"])
+        for user in (self.user_am, self.user_handler):
+            [values] = request.with_user(user).read(
+                ["rating_last_value", "rating_last_text", "rating_last_feedback"]
+            )
+            self.assertEqual(
+                (values["rating_last_value"], values["rating_last_text"]), (2.0, "ko"), user.name
+            )
+            self.assertEqual(values["rating_last_feedback"], "Nobody called back.")
+
     def test_candidate_managers(self):
         handled = [self._request(handler_id=self.user_handler.id) for _i in range(3)]
         by_am = [self._request(handler_id=self.user_am_2.id) for _i in range(3)]
