@@ -25,7 +25,7 @@ VIEW_DEPENDS = {
         "active",
         "probability",
         "expected_revenue",
-        "date_closed",
+        "insurance_date_lost",
     ],
     "insurance.policy": ["partner_id", "line_id", "state", "date_start"],
     "res.partner": ["insurance_tier_id"],
@@ -85,7 +85,7 @@ class InsuranceCompetitorReport(models.Model):
              UNION ALL
                 SELECT l.id * 2 + 1, 'opportunity', l.insurance_competitor_id,
                        l.insurance_line_id, l.commercial_partner_id, l.user_id, l.company_id,
-                       COALESCE(l.date_closed, l.write_date)::date,
+                       l.insurance_date_lost,
                        COALESCE(l.expected_revenue, 0), COALESCE(l.insurance_competitor_price, 0)
                   FROM crm_lead l
                  WHERE l.insurance_competitor_id IS NOT NULL

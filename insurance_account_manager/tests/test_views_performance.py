@@ -16,9 +16,10 @@ from .test_service_request import ServiceCommon
 LIST_BUDGET = 9  # clients list: search, fetch, counts (one statement), relations
 # client form: the partner form of base, crm, calendar, mail, and ours (25),
 # plus one search per list of the advisor's side (needs analyses, coverage
-# gaps, open opportunities, competitor prices) and the opportunities count,
-# and one search per inline list of open claims and open requests
-FORM_BUDGET = 32
+# gaps, lines held with competitors, open opportunities, competitor prices)
+# and the opportunities count, and one search per inline list of open claims
+# and open requests (a competitor's clients to win: no query on a client)
+FORM_BUDGET = 33
 KANBAN_BUDGET = 18  # grouped read, progress bar, the columns of cards
 PIVOT_BUDGET = 7  # four grouped reads and the headers' names (managers, lines)
 
