@@ -10,11 +10,20 @@ VIEW_DEPENDS = {
     "insurance.needs.analysis": ["is_current", "partner_id", "company_id"],
     "insurance.needs.answer": ["analysis_id", "question_id", "value_bool", "quantity", "amount"],
     "insurance.needs.question": ["answer_type", "line_ids"],
-    "insurance.policy": ["partner_id", "line_id", "sum_insured", "currency_id", "state", "active"],
+    "insurance.policy": [
+        "partner_id",
+        "line_id",
+        "sum_insured",
+        "currency_id",
+        "company_id",
+        "state",
+        "active",
+    ],
     "crm.lead": ["commercial_partner_id", "insurance_line_id", "active", "stage_id"],
     "crm.stage": ["is_won"],
     "res.partner": ["account_manager_id", "insurance_tier_id"],
     "res.company": ["currency_id", "parent_path"],
+    "res.currency": ["rounding"],
     "res.currency.rate": ["rate", "name", "company_id", "currency_id"],
 }
 
@@ -54,10 +63,15 @@ class InsuranceCoverageGap(models.Model):
     analyses, answers and policies: always up to date, computed by
     PostgreSQL for the whole book at once.
 
-    The sums an analysis names are in the currency of its company; the sums
-    insured held are converted to it at today's rates (as res.currency's
-    ``_convert``: the company's own rates, else the shared ones, else the
-    earliest; rounded to the currency)."""
+    The sums an analysis names are in the currency of its company; each
+    policy's sum insured is converted to the currency of the policy's company
+    (the client's, whose analyses share it) at today's rates, as res.currency's
+    ``_convert`` (the company's own rates, else the shared ones, else the
+    earliest), rounded to that currency. A rate per company and currency is
+    computed once (a few hundred rows), then joined to the policies on both
+    keys, which PostgreSQL hashes whatever its estimates (joined through the
+    analyses' companies instead, it multiplied clients by currencies: 50 s
+    instead of 5 at 100,000 clients)."""
 
     _name = "insurance.coverage.gap"
     _inherit = ["insurance.opportunity.source.mixin"]
@@ -118,27 +132,24 @@ class InsuranceCoverageGap(models.Model):
                         OR (q.answer_type = 'amount' AND ans.amount > 0))
               GROUP BY a.id, a.partner_id, a.company_id, rel.line_id
             ),
-            clients AS (
-                SELECT DISTINCT partner_id, company_id FROM needs
-            ),
-            held_raw AS (
-                SELECT pol.partner_id, pol.line_id, pol.currency_id,
-                       SUM(COALESCE(pol.sum_insured, 0)) AS amount
-                  FROM insurance_policy pol
-                 WHERE pol.state = 'active' AND pol.active
-                   AND pol.partner_id IN (SELECT partner_id FROM needs)
-              GROUP BY pol.partner_id, pol.line_id, pol.currency_id
+            rates AS MATERIALIZED (
+                SELECT co.id AS company_id, cur.id AS currency_id, ccur.rounding,
+                       CASE WHEN cur.id = co.currency_id THEN 1.0
+                            ELSE %(rate_to)s / %(rate_from)s END AS factor
+                  FROM res_company co
+                  JOIN res_currency ccur ON ccur.id = co.currency_id
+                 CROSS JOIN res_currency cur
             ),
             held AS (
-                SELECT h.partner_id, h.line_id,
-                       SUM(ROUND(h.amount * CASE WHEN h.currency_id = co.currency_id THEN 1
-                                 ELSE %(rate_to)s / %(rate_from)s END / cur.rounding)
-                           * cur.rounding) AS sum_held
-                  FROM held_raw h
-                  JOIN clients cl ON cl.partner_id = h.partner_id
-                  JOIN res_company co ON co.id = cl.company_id
-                  JOIN res_currency cur ON cur.id = co.currency_id
-              GROUP BY h.partner_id, h.line_id
+                SELECT pol.partner_id, pol.line_id,
+                       SUM(ROUND(COALESCE(pol.sum_insured, 0) * fx.factor / fx.rounding)
+                           * fx.rounding) AS sum_held
+                  FROM insurance_policy pol
+                  JOIN rates fx ON fx.company_id = pol.company_id
+                               AND fx.currency_id = pol.currency_id
+                 WHERE pol.state = 'active' AND pol.active
+                   AND pol.partner_id IN (SELECT partner_id FROM needs)
+              GROUP BY pol.partner_id, pol.line_id
             ),
             leads AS (
                 SELECT l.commercial_partner_id AS partner_id, l.insurance_line_id AS line_id,
@@ -167,7 +178,7 @@ class InsuranceCoverageGap(models.Model):
             bits=LINE_BITS,
             flush_fields=to_flush,
             rate_to=currency_rate(SQL("co.currency_id"), SQL("co.id"), today),
-            rate_from=currency_rate(SQL("h.currency_id"), SQL("co.id"), today),
+            rate_from=currency_rate(SQL("cur.id"), SQL("co.id"), today),
         )
 
     @api.depends("partner_id", "line_id")
