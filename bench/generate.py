@@ -29,7 +29,10 @@ without demo data with Odoo's own installer, then fills it:
 - the tiers, by the addon's own scheduled action, batch after batch;
 - as many CRM leads as clients: ``unassigned`` unassigned leads (for
   ``crm.team._action_assign_leads``), the others opportunities of the same
-  managers, who are the salespersons of the sales teams.
+  managers, who are the salespersons of the sales teams; an opportunity of an
+  assigned client has it as customer and its manager as salesperson;
+- a current needs analysis (no answers) for a tenth of the assigned clients,
+  dated over the last 18 months (about a third expired).
 
 Bulk rows go in with COPY, as copies of a row the ORM created (so that every
 column the ORM fills, defaults, company, currency, create/write uid and date,
@@ -38,7 +41,7 @@ them. ``--check N`` recomputes N random records of each model with the ORM
 and compares every stored computed column.
 
 Not generated: chatter messages of the bulk records (a book loaded in bulk has
-no creation message), activities.
+no creation message), activities, ratings.
 """
 
 # A command-line program that fills a database of its own: it commits.
@@ -107,6 +110,8 @@ TRADES = (
     "Shipping|Pharmaceuticals|Steel|Retail|Agriculture|Energy|Auto Parts|Paper"
 ).split("|")
 FOREIGN = ["HK", "SG", "DE", "US", "GB"]
+# share of the assigned clients with a needs analysis
+NEEDS_SHARE = 0.1
 
 
 def add_arguments(parser):
@@ -169,9 +174,9 @@ def create_people(env, size, rng):
     n_teams = max(2, n_managers // 20)
     # capacity units for three times a manager's share of the book (weights 5, 2, 1)
     capacity = 3 * 1.5 * size["clients"] / n_managers + 50
-    managers = users(
-        "Manager", n_managers, am, is_account_manager=True, insurance_capacity=capacity
-    )
+    # managers take clients once their licences are on file (Settings require
+    # a valid qualification to become an account manager)
+    managers = users("Manager", n_managers, am, insurance_capacity=capacity)
     leads = users("Team Lead", n_teams, lead_group)
     handlers = users("Claims Handler", max(2, n_managers // 20), handler_group)
     seniors = managers[: max(2, n_managers // 10)]
@@ -203,6 +208,7 @@ def create_people(env, size, rng):
     lines = env["insurance.line"].search([])
     today = date.today()
     qualifications = []
+    lapsed = {}  # licences that expired after their manager took clients
     for user in managers:
         chosen = (
             lines if user in seniors else lines.browse(rng.sample(lines.ids, rng.randint(4, 6)))
@@ -215,6 +221,8 @@ def create_people(env, size, rng):
             if roll < 0.12
             else today + timedelta(days=rng.randint(200, 1500))
         )
+        if expiry < today:
+            lapsed[user.id], expiry = expiry, today
         qualifications.append(
             {
                 "user_id": user.id,
@@ -225,7 +233,11 @@ def create_people(env, size, rng):
                 "line_ids": [Command.set(chosen.ids)],
             }
         )
-    env["insurance.qualification"].with_context(tracking_disable=True).create(qualifications)
+    Qualification = env["insurance.qualification"].with_context(tracking_disable=True)
+    created = Qualification.create(qualifications)
+    managers.write({"is_account_manager": True})
+    for qualification in created.filtered(lambda q: q.user_id.id in lapsed):
+        qualification.date_expiry = lapsed[qualification.user_id.id]
     for index, user in enumerate(managers):
         if rng.random() < 0.03:
             backup = members[index % n_teams][0]
@@ -933,13 +945,16 @@ def insert_requests(env, proto, requests, clients):
 
 def insert_leads(env, protos, size, rng, clients, people):
     """As many CRM leads as clients: unassigned leads, and opportunities of the
-    managers in their sales teams."""
+    managers in their sales teams, each of an assigned client (its customer,
+    owned by its manager) or of a prospect."""
     from odoo.addons.iap.tools import iap_tools
 
     stages = env["crm.stage"].search([("is_won", "=", False)], order="sequence, id")
     probability = {stage.id: p for stage, p in zip(stages, (10.0, 30.0, 60.0, 80.0), strict=False)}
     managers = people["managers"]
     team_of = people["team_of"]
+    # the clients' language (the prototype client's, en_US), as the lead's
+    lang_id = env["res.lang"]._get_data(code=protos["res_partner"]["lang"]).id
     rows_lead, rows_opp = [], []
     for n, client in enumerate(clients):
         email = f"lead{n + 1}@prospect{n + 1}.example.com"
@@ -958,6 +973,25 @@ def insert_leads(env, protos, size, rng, clients, people):
             rows_lead.append(values)
             continue
         user = managers[n % len(managers)]
+        if client["account_manager_id"]:
+            # the client is the customer, as in the addon's book: its manager
+            # owns the opportunity; the partner's values as CRM computes them
+            user = managers.browse(client["account_manager_id"])
+            values.update(
+                {
+                    "partner_id": client["id"],
+                    "commercial_partner_id": client["id"],
+                    "contact_name": values["contact_name"]
+                    if client["is_company"]
+                    else client["name"],
+                    "email_from": client["email"],
+                    "email_normalized": client["email"],
+                    "email_domain_criterion": iap_tools.mail_prepare_for_domain_search(
+                        client["email"]
+                    ),
+                    "lang_id": lang_id,
+                }
+            )
         stage = rng.choice(stages)
         revenue = round(rng.uniform(2_000, 400_000), 2)
         values.update(
@@ -986,6 +1020,47 @@ def insert_leads(env, protos, size, rng, clients, people):
         ],
     )
     return len(rows_lead), len(rows_opp)
+
+
+def insert_needs_analyses(env, rng, share=NEEDS_SHARE):
+    """A current needs analysis (without answers) for ``share`` of the clients
+    with a manager, dated over the last 18 months (so about a third of them
+    expired after the tiers' 12 months), by their manager. Returns how many;
+    run.py calls it too on a book generated before."""
+    Analysis = env["insurance.needs.analysis"]
+    cr = env.cr
+    cr.execute(
+        """SELECT p.id, p.account_manager_id, t.needs_analysis_interval_months
+             FROM res_partner p
+             LEFT JOIN insurance_client_tier t ON t.id = p.insurance_tier_id
+            WHERE p.is_insurance_client AND p.active AND p.account_manager_id IS NOT NULL
+            ORDER BY p.id"""
+    )
+    clients = cr.fetchall()
+    if not clients:
+        return 0
+    chosen = sorted(rng.sample(clients, max(1, int(len(clients) * share))))
+    proto = Analysis.create({"partner_id": chosen[0][0]})
+    env.flush_all()
+    prototype = table_row(cr, "insurance_needs_analysis", proto.id)
+    proto.unlink()
+    env.flush_all()
+    today = date.today()
+    rows = []
+    for partner_id, user_id, months in chosen:
+        day = today - timedelta(days=rng.randint(0, 540))
+        rows.append(
+            {
+                "partner_id": partner_id,
+                "user_id": user_id,
+                "date": day,
+                "date_expiry": day + relativedelta(months=months) if months else None,
+                "is_current": True,
+                "expiry_notified": False,
+            }
+        )
+    clone_rows(cr, "insurance_needs_analysis", prototype, rows)
+    return len(rows)
 
 
 # ------------------------------------------------------------
@@ -1022,6 +1097,7 @@ def check(env, sample_size, rng):
         ("insurance.service.request", []),
         ("crm.lead", []),
         ("insurance.manager.assignment", []),
+        ("insurance.needs.analysis", []),
     ):
         Model = env[model].with_context(active_test=False)
         ids = Model.search(domain).ids
@@ -1191,11 +1267,13 @@ def main():
             ],
         )
         unassigned_leads, opportunities = insert_leads(env, protos, size, rng, clients, people)
+        analyses = insert_needs_analyses(env, rng)
         env.invalidate_all()
         cr.commit()
         log(
             f"{len(requests)} requests ({len(renewed_ids)} renewals), "
-            f"{unassigned_leads} unassigned leads, {opportunities} opportunities"
+            f"{unassigned_leads} unassigned leads, {opportunities} opportunities, "
+            f"{analyses} needs analyses"
         )
         Param = env["ir.config_parameter"]
         Param.set_param("insurance_account_manager.auto_assignment", "True")
@@ -1213,6 +1291,7 @@ def main():
                     "managers": len(people["managers"]),
                     "unassigned": size["unassigned"],
                     "leads": unassigned_leads + opportunities,
+                    "needs_analyses": analyses,
                 }
             ),
         )

@@ -1,7 +1,7 @@
 """Run every benchmark on a generated book, each against a baseline measured
 in the same run, and print a table and write a JSON file.
 
-    scripts/bench.sh run.py -d iam_bench_small [--only a,b,c,d,e] [--json out.json]
+    scripts/bench.sh run.py -d iam_bench_small [--only a,b,c,d,e,f,g,h] [--json out.json]
 
 The database is one bench/generate.py filled (its preset is read from it).
 
@@ -18,12 +18,28 @@ c  renewals: insurance.policy._cron_generate_renewals batch after batch; vs
    creating as many crm.lead (opportunities of the same clients and managers).
 d  views as an account manager with the book closest to 500 clients: the web
    client's calls for the Clients list (web_search_read), a client's form
-   (web_read), the My Pipeline kanban of requests (web_read_group, progress
-   bar, web_search_read per column) and the policy pivot (read_group); vs the
-   same views of crm.lead for the same user as salesperson (My Pipeline).
+   (web_read), the My Pipeline overview (web_search_read of the pipelines'
+   cards and their counts), a pipeline's board, Renewals (web_read_group,
+   progress bar, web_search_read per open column with cards) and the policy
+   pivot (read_group); vs the same views of crm.lead for the same user as
+   salesperson (My Pipeline), and CRM's sales teams overview for the overview.
 e  install: insurance_account_manager on a database of ``install_partners``
    partners with crm, vs installing crm alone on the same database (own
    databases, <db>_install, dropped afterwards).
+f  scorecards: the Compute Scorecards wizard (insurance.scorecard.compute,
+   action_compute) as a team lead, for every manager of last month and of
+   this quarter; vs one SQL statement of the same kinds of figures per
+   manager (clients and premium in force at the start and the end, requests
+   closed, SLA breaches, median hours to close).
+g  retention risk: the scheduled action _cron_compute_retention_risk, batch
+   after batch, over the whole book; vs one SQL statement grouping its inputs
+   per client (claims cost, SLA breaches, premium rise, lines lost, last
+   contact).
+h  needs analyses and reports: the expiry scheduled action
+   insurance.needs.analysis._cron_notify_expired batch after batch (vs one SQL
+   GROUP BY of the expired analyses per manager); the Book report's pivot
+   (read_group x 4) as an account manager and as a team lead (vs one SQL
+   GROUP BY GROUPING SETS of the same rows under the same rule).
 
 How commits are measured: every benchmark works in one transaction that is
 rolled back at the end, so the book stays as generated and every run and
@@ -47,7 +63,7 @@ import random
 import sys
 import time
 from contextlib import contextmanager, suppress
-from datetime import datetime
+from datetime import datetime, timedelta
 from xml.etree import ElementTree
 
 from _common import (
@@ -64,7 +80,7 @@ from _common import (
 )
 
 ADDON = "insurance_account_manager"
-ALL = "abcde"
+ALL = "abcdefgh"
 VIEW_CONTEXT = {"lang": "en_US", "tz": "Asia/Shanghai", "bin_size": True}
 TARGETS = {
     "a": "<= 0.1x CRM per record; queries per batch constant",
@@ -73,12 +89,17 @@ TARGETS = {
     "c": "<= 2 s per 1,000",
     "d": "<= 1.2x CRM, no more queries",
     "e": "< 60 s",
+    "f": "constant queries per period; reported against one SQL statement",
+    "g": "queries per batch constant; reported against one SQL statement",
+    "h.expiry": "queries per batch constant; reported against one SQL GROUP BY",
+    "h.book_am": "<= 1.2x the SQL GROUP BY under the same rule",
+    "h.book_tl": "<= 1.2x the SQL GROUP BY under the same rule",
 }
 
 
 def add_arguments(parser):
     parser.add_argument(
-        "--only", default=ALL, help="benchmarks to run, e.g. a,b (default: all of abcde)"
+        "--only", default=ALL, help="benchmarks to run, e.g. a,b (default: all of abcdefgh)"
     )
     parser.add_argument("--json", default=None, help="write the results to this file")
     parser.add_argument(
@@ -512,6 +533,58 @@ def _best_of(env, cr, function, repeat=3):
     return best
 
 
+def _kanban(Model, domain, spec, progress_field, colors):
+    """A grouped kanban as the web client loads it: the columns
+    (web_read_group), the progress bars, then the cards of each column that
+    is open and not empty (at most 10 open columns; the column without a
+    stage folded)."""
+    groups = Model.web_read_group(domain, ["stage_id"], ["stage_id"], lazy=True)
+    Model.read_progress_bar(domain, "stage_id", {"field": progress_field, "colors": colors})
+    opened = [
+        group
+        for group in groups["groups"]
+        if not group.get("__fold") and group.get("stage_id") and group["stage_id_count"]
+    ][:10]
+    for group in opened:
+        Model.web_search_read(group["__domain"], spec, limit=40, count_limit=10001)
+    return groups
+
+
+def _pivot(Model, domain, measures, row_groupby, col_groupby):
+    """A pivot as the web client loads it: the total, the rows, the columns
+    and the cells (read_group x 4)."""
+    return [
+        Model.read_group(domain, [*measures, "__count"], groupby, lazy=False)
+        for groupby in ([], [row_groupby], [col_groupby], [row_groupby, col_groupby])
+    ]
+
+
+def _customers_for_opportunities(cr, user_id):
+    """Books generated before the opportunities had customers: give the
+    user's opportunities their clients as customers for this run (rolled
+    back), as the generator does now; returns how many were given one."""
+    cr.execute(
+        "SELECT 1 FROM crm_lead WHERE type = 'opportunity' AND partner_id IS NOT NULL LIMIT 1"
+    )
+    if cr.fetchone():  # generated with customers
+        return 0
+    cr.execute(
+        """
+        WITH opp AS (
+            SELECT id, row_number() OVER (ORDER BY id) AS n FROM crm_lead
+             WHERE user_id = %(user)s AND type = 'opportunity' AND partner_id IS NULL),
+             client AS (
+            SELECT id, row_number() OVER (ORDER BY id) AS n FROM res_partner
+             WHERE account_manager_id = %(user)s AND is_insurance_client)
+        UPDATE crm_lead l SET partner_id = c.id, commercial_partner_id = c.id
+          FROM opp JOIN client c ON c.n = opp.n
+         WHERE l.id = opp.id
+        """,
+        {"user": user_id},
+    )
+    return cr.rowcount
+
+
 def bench_views(reg, limits):
     from odoo import api
 
@@ -523,20 +596,26 @@ def bench_views(reg, limits):
             ["__count"],
         )
         user, clients = min(counts, key=lambda pair: abs(pair[1] - 500))
+        customers_given = _customers_for_opportunities(cr, user.id)
+        env.invalidate_all()
+        cr.commit()
         context = {
             **VIEW_CONTEXT,
             "uid": user.id,
             "allowed_company_ids": user.company_id.ids,
         }
         uenv = api.Environment(cr, user.id, context)
-        Partner, Request, Policy, Lead = (
-            uenv["res.partner"],
-            uenv["insurance.service.request"],
-            uenv["insurance.policy"],
-            uenv["crm.lead"],
-        )
+        Partner, Policy, Lead = uenv["res.partner"], uenv["insurance.policy"], uenv["crm.lead"]
+        Type, Team = uenv["insurance.service.type"], uenv["crm.team"]
+        renewal = env.ref(f"{ADDON}.insurance_service_type_renewal")
+        # a pipeline's board, as action_open_pipeline opens it: its stages
+        # (default_type_id), the user's open requests
+        board_action = Type.browse(renewal.id).action_open_pipeline()
+        Board = uenv["insurance.service.request"].with_context(default_type_id=renewal.id)
+        board = [*board_action["domain"], ("user_id", "=", user.id), ("stage_state", "=", "open")]
         opportunities = [("type", "=", "opportunity"), ("user_id", "=", user.id)]
         leads = Lead.search_count(opportunities)
+        with_customer = Lead.search_count([*opportunities, ("partner_id", "!=", False)])
         list_spec = _view(
             uenv, "res.partner", f"{ADDON}.res_partner_view_list_insurance_client", "list"
         )
@@ -547,26 +626,22 @@ def bench_views(reg, limits):
             f"{ADDON}.insurance_service_request_view_kanban",
             "kanban",
         )
+        overview_spec = _view(
+            uenv,
+            "insurance.service.type",
+            f"{ADDON}.insurance_service_type_view_kanban_dashboard",
+            "kanban",
+        )
         lead_list_spec = _view(uenv, "crm.lead", "crm.crm_case_tree_view_oppor", "list")
         lead_form_spec = _view(uenv, "crm.lead", "crm.crm_lead_view_form", "form")
         lead_kanban_spec = _view(uenv, "crm.lead", "crm.crm_case_kanban_view_leads", "kanban")
+        team_spec = _view(uenv, "crm.team", "sales_team.crm_team_view_kanban_dashboard", "kanban")
         client_domain = [("is_insurance_client", "=", True)]
         first_client = Partner.search(client_domain, limit=1)
         first_lead = Lead.search(opportunities, limit=1)
-        pipeline = [("user_id", "=", user.id), ("stage_state", "=", "open")]
         in_force = [("state", "=", "active")]
-
-        def kanban(Model, domain, spec, progress_field, colors):
-            groups = Model.web_read_group(domain, ["stage_id"], ["stage_id"], lazy=True)
-            Model.read_progress_bar(domain, "stage_id", {"field": progress_field, "colors": colors})
-            for group in groups["groups"]:
-                if not group.get("__fold"):
-                    Model.web_search_read(group["__domain"], spec, limit=40, count_limit=10001)
-            return groups
-
-        def pivot(Model, domain, measure, row_groupby, col_groupby):
-            for groupby in ([], [row_groupby], [col_groupby], [row_groupby, col_groupby]):
-                Model.read_group(domain, [measure, "__count"], groupby, lazy=False)
+        board_columns = Board.web_read_group(board, ["stage_id"], ["stage_id"])["groups"]
+        cards = Board.search_count(board)
 
         cases = [
             (
@@ -588,17 +663,24 @@ def bench_views(reg, limits):
                 lambda: Lead.browse(first_lead.ids).web_read(lead_form_spec),
             ),
             (
+                "d.overview",
+                "My Pipeline overview (pipeline cards and counts)",
+                lambda: Type.web_search_read([], overview_spec, limit=40, count_limit=10001),
+                "crm.team overview (sales team cards)",
+                lambda: Team.web_search_read([], team_spec, limit=40, count_limit=10001),
+            ),
+            (
                 "d.kanban",
-                "My Pipeline request kanban (web_read_group + columns)",
-                lambda: kanban(
-                    Request,
-                    pipeline,
+                "Renewals board (web_read_group + columns)",
+                lambda: _kanban(
+                    Board,
+                    board,
                     kanban_spec,
                     "sla_state",
                     {"on_track": "success", "at_risk": "warning", "breached": "danger"},
                 ),
                 "crm.lead My Pipeline kanban",
-                lambda: kanban(
+                lambda: _kanban(
                     Lead,
                     opportunities,
                     lead_kanban_spec,
@@ -609,10 +691,14 @@ def bench_views(reg, limits):
             (
                 "d.pivot",
                 "policy pivot, in force (read_group)",
-                lambda: pivot(Policy, in_force, "premium:sum", "account_manager_id", "line_id"),
+                lambda: _pivot(Policy, in_force, ["premium:sum"], "account_manager_id", "line_id"),
                 "crm.lead pivot",
-                lambda: pivot(
-                    Lead, opportunities, "expected_revenue:sum", "create_date:month", "stage_id"
+                lambda: _pivot(
+                    Lead,
+                    opportunities,
+                    ["expected_revenue:sum"],
+                    "create_date:month",
+                    "stage_id",
                 ),
             ),
         ]
@@ -620,6 +706,18 @@ def bench_views(reg, limits):
         for key, what, call, base_what, base_call in cases:
             seconds, queries, _result = _best_of(uenv, cr, call)
             base_seconds, base_queries, _result = _best_of(uenv, cr, base_call)
+            details = {"user": user.login}
+            if key == "d.kanban":
+                details.update(
+                    columns=len(board_columns),
+                    columns_with_cards=sum(1 for g in board_columns if g["stage_id_count"]),
+                    cards=cards,
+                )
+            if key in ("d.form", "d.kanban", "d.list"):
+                details.update(
+                    opportunities_with_customer=with_customer,
+                    customers_given_for_the_run=customers_given,
+                )
             rows.append(
                 row(
                     key,
@@ -632,7 +730,7 @@ def bench_views(reg, limits):
                     base_seconds,
                     base_queries,
                     per_record=False,
-                    user=user.login,
+                    **details,
                 )
             )
     return rows
@@ -699,6 +797,304 @@ def bench_install(reg, limits, dbname):
             per_record=False,
         )
     ]
+
+
+# ------------------------------------------------------------
+# f. Scorecards
+# ------------------------------------------------------------
+
+SCORECARD_SQL = """
+WITH pol AS (
+    SELECT p.account_manager_id AS user_id,
+           count(DISTINCT pol.partner_id)
+               FILTER (WHERE pol.date_start <= %(start)s AND pol.date_end >= %(start)s),
+           count(DISTINCT pol.partner_id)
+               FILTER (WHERE pol.date_start <= %(end)s AND pol.date_end >= %(end)s),
+           sum(pol.premium)
+               FILTER (WHERE pol.date_start <= %(start)s AND pol.date_end >= %(start)s)
+               AS premium_start,
+           sum(pol.premium)
+               FILTER (WHERE pol.date_start <= %(end)s AND pol.date_end >= %(end)s)
+               AS premium_end
+      FROM insurance_policy pol JOIN res_partner p ON p.id = pol.partner_id
+     WHERE pol.active AND pol.state IN ('active', 'expired')
+       AND p.account_manager_id IS NOT NULL
+     GROUP BY p.account_manager_id),
+req AS (
+    SELECT user_id, count(*) AS closed,
+           count(*) FILTER (WHERE sla_state = 'breached') AS breaches,
+           percentile_cont(0.5) WITHIN GROUP
+               (ORDER BY extract(epoch FROM date_closed - date_open) / 3600) AS hours
+      FROM insurance_service_request
+     WHERE date_closed >= %(start)s AND date_closed < %(end)s + 1 AND user_id IS NOT NULL
+     GROUP BY user_id)
+SELECT * FROM pol FULL JOIN req USING (user_id)
+"""
+
+
+def _sql_best_of(cr, query, params, repeat=3):
+    """The fastest of ``repeat`` runs of one SQL statement, and its rows."""
+    best, rows = None, None
+    for _attempt in range(repeat):
+        start = time.perf_counter()
+        cr.execute(query, params)
+        rows = cr.fetchall()
+        seconds = time.perf_counter() - start
+        best = seconds if best is None else min(best, seconds)
+    return best, rows
+
+
+def bench_scorecards(reg, limits):
+    from odoo import api, fields
+
+    from odoo.addons.insurance_account_manager.tools import scorecard
+
+    rows = []
+    with transaction(reg) as cr:
+        env = superuser_env(cr)
+        lead = env["crm.team"].search([("user_id", "!=", False)], order="id", limit=1).user_id
+        uenv = api.Environment(
+            cr, lead.id, {**VIEW_CONTEXT, "allowed_company_ids": lead.company_id.ids}
+        )
+        today = fields.Date.context_today(env["insurance.scorecard"])
+        last_month = today.replace(day=1) - timedelta(days=1)
+        for period_type, day in (("month", last_month), ("quarter", today)):
+            Wizard = uenv["insurance.scorecard.compute"]
+            seconds, queries, action = timed(
+                cr,
+                lambda period_type=period_type, day=day, Wizard=Wizard: Wizard.create(
+                    {"period_type": period_type, "date": day}
+                ).action_compute(),
+            )
+            cards = env["insurance.scorecard"].browse(action["domain"][0][2])
+            date_from, date_to = scorecard.period_bounds(period_type, day)
+            base_seconds, base_rows = _sql_best_of(
+                cr, SCORECARD_SQL, {"start": date_from, "end": date_to}
+            )
+            rows.append(
+                row(
+                    f"f.{period_type}",
+                    f"Compute Scorecards, a {period_type}, as a team lead",
+                    len(cards),
+                    seconds,
+                    queries,
+                    "one SQL statement, figures per manager",
+                    len(base_rows),
+                    base_seconds,
+                    1,
+                    user=lead.login,
+                    period=f"{date_from} to {date_to}",
+                    scored=sum(1 for card in cards if card.has_score),
+                )
+            )
+    return rows
+
+
+# ------------------------------------------------------------
+# g. Retention risk
+# ------------------------------------------------------------
+
+RISK_SQL = """
+SELECT p.id, p.annual_premium, c.cost, r.breaches, r.rise, l.lost, m.last_contact
+  FROM res_partner p
+  LEFT JOIN (SELECT partner_id, sum(coalesce(amount_paid, 0) + coalesce(amount_reserved, 0))
+                    AS cost
+               FROM insurance_claim WHERE date_loss >= %(since)s GROUP BY partner_id) c
+         ON c.partner_id = p.id
+  LEFT JOIN (SELECT partner_id, count(*) FILTER (WHERE sla_state = 'breached') AS breaches,
+                    max(premium_rise_percent) FILTER (WHERE type_code = 'renewal') AS rise
+               FROM insurance_service_request WHERE create_date >= %(since)s
+              GROUP BY partner_id) r
+         ON r.partner_id = p.id
+  LEFT JOIN (SELECT partner_id, count(DISTINCT line_id) AS lost
+               FROM insurance_policy
+              WHERE renewal_state = 'not_renewed' AND date_end >= %(since)s
+              GROUP BY partner_id) l
+         ON l.partner_id = p.id
+  LEFT JOIN (SELECT res_id, author_id, max(date) AS last_contact
+               FROM mail_message
+              WHERE model = 'res.partner'
+                AND (message_type IN ('comment', 'email') OR mail_activity_type_id IS NOT NULL)
+              GROUP BY res_id, author_id) m
+         ON m.res_id = p.id AND m.author_id = (SELECT partner_id FROM res_users
+                                                 WHERE id = p.account_manager_id)
+ WHERE p.is_insurance_client AND p.active
+"""
+
+
+def bench_retention(reg, limits):
+    from odoo import fields
+
+    with transaction(reg) as cr:
+        env = superuser_env(cr)
+        Partner = env["res.partner"]
+        today = fields.Date.context_today(Partner)
+        todo = [
+            ("is_insurance_client", "=", True),
+            "|",
+            ("insurance_risk_checked_on", "=", False),
+            ("insurance_risk_checked_on", "<", today),
+        ]
+        # the whole book is to score (none scored today)
+        env.flush_all()
+        cr.execute("UPDATE res_partner SET insurance_risk_checked_on = NULL")
+        env.invalidate_all()
+        wanted = Partner.search_count(todo)
+        if limits.get("risk_limit"):
+            wanted = min(wanted, limits["risk_limit"])
+        cr.execute("SELECT count(*) FROM mail_activity")
+        activities_before = cr.fetchone()[0]
+        cr.commit()
+        batches, done = [], 0
+        while done < wanted:
+            left = Partner.search_count(todo)
+            cr.commit()
+            seconds, queries, _result = timed(cr, Partner._cron_compute_retention_risk)
+            processed = left - Partner.search_count(todo)
+            if not processed:
+                break
+            done += processed
+            batches.append((processed, seconds, queries))
+        cr.execute("SELECT count(*) FROM mail_activity")
+        activities = cr.fetchone()[0] - activities_before
+        cr.execute("SELECT count(*) FROM res_partner WHERE insurance_risk_flagged")
+        flagged = cr.fetchone()[0]
+        base_seconds, base_rows = _sql_best_of(cr, RISK_SQL, {"since": today - timedelta(days=365)})
+    return [
+        row(
+            "g",
+            "retention-risk cron, whole book",
+            done,
+            sum(b[1] for b in batches),
+            sum(b[2] for b in batches),
+            "one SQL statement, its inputs per client",
+            len(base_rows),
+            base_seconds,
+            1,
+            batches=len(batches),
+            queries_per_batch=sorted({b[2] for b in batches}),
+            flagged=flagged,
+            activities=activities,
+        )
+    ]
+
+
+# ------------------------------------------------------------
+# h. Needs analyses and reports
+# ------------------------------------------------------------
+
+EXPIRED_SQL = """
+SELECT p.account_manager_id, count(*)
+  FROM insurance_needs_analysis a JOIN res_partner p ON p.id = a.partner_id
+ WHERE a.is_current AND a.date_expiry <= %(today)s AND NOT a.expiry_notified
+ GROUP BY p.account_manager_id
+"""
+BOOK_SQL = """
+SELECT user_id, tier_id, sum(premium), count(DISTINCT client_count), count(*)
+  FROM insurance_report_book
+ WHERE company_id = %(company)s AND ({rule})
+ GROUP BY GROUPING SETS ((), (user_id), (tier_id), (user_id, tier_id))
+"""
+BOOK_RULES = {
+    "am": "user_id = %(user)s OR backup_manager_id = %(user)s",
+    "tl": """user_id = %(user)s OR user_id IN (
+                SELECT m.user_id FROM crm_team_member m JOIN crm_team t ON t.id = m.crm_team_id
+                 WHERE t.user_id = %(user)s AND m.active)""",
+}
+
+
+def bench_needs_reports(reg, limits):
+    from generate import insert_needs_analyses
+
+    from odoo import api, fields
+
+    rows = []
+    with transaction(reg) as cr:
+        env = superuser_env(cr)
+        Analysis = env["insurance.needs.analysis"]
+        created = 0
+        if not Analysis.search_count([]):  # a book generated before they were
+            created = insert_needs_analyses(env, random.Random(20261126))
+            env.invalidate_all()
+        today = fields.Date.context_today(Analysis)
+        due = [
+            ("is_current", "=", True),
+            ("date_expiry", "<=", today),
+            ("expiry_notified", "=", False),
+        ]
+        wanted = Analysis.search_count(due)
+        base_seconds, base_rows = _sql_best_of(cr, EXPIRED_SQL, {"today": today})
+        cr.commit()
+        batches, done = [], 0
+        while done < wanted:
+            seconds, queries, _result = timed(cr, Analysis._cron_notify_expired)
+            processed = wanted - done - Analysis.search_count(due)
+            if not processed:
+                break
+            done += processed
+            batches.append((processed, seconds, queries))
+        rows.append(
+            row(
+                "h.expiry",
+                "needs-analysis expiry cron",
+                done,
+                sum(b[1] for b in batches),
+                sum(b[2] for b in batches),
+                "one SQL GROUP BY of the expired analyses per manager",
+                sum(count for _user, count in base_rows),
+                base_seconds,
+                1,
+                batches=len(batches),
+                queries_per_batch=sorted({b[2] for b in batches}),
+                analyses_created_for_the_run=created,
+            )
+        )
+    with transaction(reg) as cr:
+        env = superuser_env(cr)
+        counts = env["res.partner"]._read_group(
+            [("is_insurance_client", "=", True), ("account_manager_id", "!=", False)],
+            ["account_manager_id"],
+            ["__count"],
+        )
+        manager, _clients = min(counts, key=lambda pair: abs(pair[1] - 500))
+        lead = env["crm.team"].search([("user_id", "!=", False)], order="id", limit=1).user_id
+        measures = ["premium:sum", "client_count:count_distinct"]
+        for key, user, who in (
+            ("am", manager, "an account manager"),
+            ("tl", lead, "a team lead"),
+        ):
+            uenv = api.Environment(
+                cr,
+                user.id,
+                {**VIEW_CONTEXT, "uid": user.id, "allowed_company_ids": user.company_id.ids},
+            )
+            Book = uenv["insurance.report.book"]
+            seconds, queries, result = _best_of(
+                uenv, cr, lambda Book=Book: _pivot(Book, [], measures, "user_id", "tier_id")
+            )
+            query = BOOK_SQL.format(rule=BOOK_RULES[key])
+            params = {"user": user.id, "company": user.company_id.id}
+            base_seconds, base_rows = _sql_best_of(cr, query, params)
+            total = result[0][0]
+            sql_total = next(r for r in base_rows if r[0] is None and r[1] is None)
+            rows.append(
+                row(
+                    f"h.book_{key}",
+                    f"Book report pivot as {who}",
+                    total["__count"],
+                    seconds,
+                    queries,
+                    "one SQL GROUP BY GROUPING SETS, same rule",
+                    sql_total[4],
+                    base_seconds,
+                    1,
+                    per_record=False,
+                    user=user.login,
+                    clients=total["client_count"],
+                    same_total=abs((total["premium"] or 0) - float(sql_total[2] or 0)) < 0.01,
+                )
+            )
+    return rows
 
 
 # ------------------------------------------------------------
@@ -781,6 +1177,9 @@ def main():
         "c": lambda: bench_renewals(reg, limits),
         "d": lambda: bench_views(reg, limits),
         "e": lambda: bench_install(reg, limits, dbname),
+        "f": lambda: bench_scorecards(reg, limits),
+        "g": lambda: bench_retention(reg, limits),
+        "h": lambda: bench_needs_reports(reg, limits),
     }
     rows = []
     for key in only:

@@ -17,7 +17,24 @@ import pytest
 from .test_install import _odoo_run_parts
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
-ROWS = {"a", "b.first", "b.same", "c", "d.list", "d.form", "d.kanban", "d.pivot", "e"}
+ROWS = {
+    "a",
+    "b.first",
+    "b.same",
+    "c",
+    "d.list",
+    "d.form",
+    "d.overview",
+    "d.kanban",
+    "d.pivot",
+    "e",
+    "f.month",
+    "f.quarter",
+    "g",
+    "h.expiry",
+    "h.book_am",
+    "h.book_tl",
+}
 
 
 def _bench(script, *args):
@@ -70,6 +87,13 @@ def test_tiny_preset_generates_and_every_benchmark_runs(bench_db, tmp_path):
     assert by_id["a"]["details"]["assigned"] > 0
     assert by_id["a"]["details"]["baseline_leads_assigned"] > 0
     assert by_id["c"]["records"] == by_id["c"]["baseline"]["records"]
+    # every manager scored, the whole book risk-scored, expired analyses notified,
+    # the Book pivot's total the SQL's
+    assert by_id["f.quarter"]["details"]["scored"] > 0
+    assert by_id["g"]["records"] == by_id["g"]["baseline"]["records"]
+    assert by_id["h.expiry"]["records"] == by_id["h.expiry"]["baseline"]["records"]
+    assert by_id["h.book_am"]["details"]["same_total"]
+    assert by_id["h.book_tl"]["details"]["same_total"]
     assert "b.first" in out and "d.pivot" in out  # the printed table
 
 

@@ -26,6 +26,7 @@ from . import insurance_service_request_survey
 from . import insurance_service_request_rating
 from . import insurance_service_recommendation
 from . import insurance_service_request_competitor
+from . import insurance_service_request_complaint
 from . import res_partner
 
 # assignment before tiering: the tier override of write re-enters write and

@@ -61,7 +61,7 @@ class CrmLead(models.Model):
         Partner = self.env["res.partner"].sudo()
         managers = Partner.browse(
             {vals["partner_id"] for vals in vals_list if vals.get("partner_id")}
-        )._insurance_lead_owners()
+        )._insurance_owner_of_client()
         for vals in vals_list:
             manager_id = managers.get(vals.get("partner_id"))
             if manager_id:
@@ -91,7 +91,7 @@ class CrmLead(models.Model):
         insurance client with a manager to that manager: one write per manager
         (CRM's own write: team, tracking and followers follow)."""
         leads = self.sudo()._insurance_open()
-        owners = leads.commercial_partner_id._insurance_lead_owners()
+        owners = leads.commercial_partner_id._insurance_owner_of_client()
         by_manager = defaultdict(lambda: self.env["crm.lead"].sudo())
         for lead in leads:
             manager_id = owners.get(lead.commercial_partner_id.id)
@@ -104,7 +104,7 @@ class CrmLead(models.Model):
         """CRM's assignment (the team's round robin, a merge, a conversion)
         hands out the leads of non-clients only: a client's lead stays with its
         account manager."""
-        owners = self.sudo().commercial_partner_id._insurance_lead_owners()
+        owners = self.sudo().commercial_partner_id._insurance_owner_of_client()
         clients = self.filtered(lambda lead: lead.sudo().commercial_partner_id.id in owners)
         result = super(CrmLead, self - clients)._handle_salesmen_assignment(
             user_ids=user_ids, team_id=team_id

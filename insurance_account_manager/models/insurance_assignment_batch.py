@@ -237,9 +237,12 @@ class InsuranceAssignmentBatch(models.Model):
         """Give the open activities of each client's previous manager on the
         client's records (see ``res.partner._insurance_client_records``) to
         its new manager; the batch keeps them, for its undo."""
+        Partner = self.env["res.partner"]
         client_of = {
             (recordset._name, record.id): (
-                record.id if recordset._name == "res.partner" else record.partner_id.id
+                record.id
+                if recordset._name == "res.partner"
+                else record[Partner._insurance_client_field(recordset._name)].id
             )
             for recordset in records
             for record in recordset

@@ -5,7 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
-from ..report.sql import manager_on, user_team
+from ..report.sql import company_amount, join_company, manager_on, user_team
 from ..tools import scorecard
 from .res_partner import GROUP_INSURANCE_ADMIN
 
@@ -607,6 +607,11 @@ class InsuranceScorecard(models.Model):
         end = datetime.combine(date_to + timedelta(days=1), time.min)
         figures = defaultdict(dict)
 
+        def collect(query, keys, zero_if_null=()):
+            """One grouped query (rows: manager id, then a value per key) into figures."""
+            cr.execute(query)
+            scorecard.merge_figures(figures, cr.fetchall(), keys, zero_if_null)
+
         def in_force(day):
             return SQL(
                 """pol.active AND pol.state IN ('active', 'expired')
@@ -616,7 +621,7 @@ class InsuranceScorecard(models.Model):
 
         # Retention: clients in force at the start, who held them that day,
         # still in force at the end (with any manager)
-        cr.execute(
+        collect(
             SQL(
                 """
             SELECT holder, count(*), count(*) FILTER (WHERE kept)
@@ -636,19 +641,21 @@ class InsuranceScorecard(models.Model):
                 at_end=in_force(date_to),
                 at_start=in_force(date_from),
                 company=company.id,
-            )
+            ),
+            ("clients_start", "clients_kept"),
         )
-        for user_id, held, kept in cr.fetchall():
-            figures[user_id].update(clients_start=held, clients_kept=kept)
 
         # Premium in force on the first and the last day, for who held the client that day
         def premium_on(key, day):
             return SQL(
-                """SELECT %(key)s AS which, %(holder)s AS holder, pol.premium
+                """SELECT %(key)s AS which, %(holder)s AS holder, %(premium)s AS premium
                      FROM insurance_policy pol JOIN res_partner p ON p.id = pol.partner_id
+                          %(join_company)s
                     WHERE pol.company_id = %(company)s AND %(in_force)s""",
                 key=key,
                 holder=manager_on(SQL("pol.partner_id"), day, SQL("p.account_manager_id")),
+                join_company=join_company("company", SQL("pol.company_id")),
+                premium=company_amount(SQL("pol.premium"), SQL("pol.currency_id"), "company", day),
                 company=company.id,
                 in_force=in_force(day),
             )
@@ -666,7 +673,7 @@ class InsuranceScorecard(models.Model):
             figures[user_id][f"premium_{which}"] = premium or 0.0
 
         # New clients: first policy started in the period, held by whom on that day
-        cr.execute(
+        collect(
             SQL(
                 """
             SELECT holder, count(*) FROM (
@@ -686,13 +693,12 @@ class InsuranceScorecard(models.Model):
                 company=company.id,
                 date_from=date_from,
                 date_to=date_to,
-            )
+            ),
+            ("new_clients",),
         )
-        for user_id, count in cr.fetchall():
-            figures[user_id]["new_clients"] = count
 
         # Renewals due in the period (the renewal report holds the manager of the due day)
-        cr.execute(
+        collect(
             SQL(
                 """
             SELECT user_id, sum(due_count), sum(won_count), sum(lost_count),
@@ -704,19 +710,14 @@ class InsuranceScorecard(models.Model):
                 company.id,
                 date_from,
                 date_to,
-            )
+            ),
+            ("renewals_due", "renewals_won", "renewals_lost", "renewals_pending", "lost_premium"),
+            zero_if_null=("lost_premium",),
         )
-        for user_id, due, won, lost, pending, lost_premium in cr.fetchall():
-            figures[user_id].update(
-                renewals_due=due,
-                renewals_won=won,
-                renewals_lost=lost,
-                renewals_pending=pending,
-                lost_premium=lost_premium or 0.0,
-            )
 
-        # Service: requests closed in the period (UTC days), manager of the closing day
-        cr.execute(
+        # Service: requests closed in the period (days of the company's time
+        # zone), manager of the closing day
+        collect(
             SQL(
                 """
             SELECT user_id, count(*),
@@ -725,26 +726,26 @@ class InsuranceScorecard(models.Model):
                    count(*) FILTER (WHERE sla_compliance = 0),
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY hours_to_close)
               FROM insurance_report_service
-             WHERE company_id = %s AND date_closed >= %s AND date_closed < %s
+             WHERE company_id = %s AND closed_on BETWEEN %s AND %s
                AND user_id IS NOT NULL
              GROUP BY user_id
             """,
                 company.id,
-                start,
-                end,
-            )
+                date_from,
+                date_to,
+            ),
+            (
+                "requests_handled",
+                "requests_with_sla",
+                "requests_within_sla",
+                "sla_breaches",
+                "median_hours_to_close",
+            ),
+            zero_if_null=("median_hours_to_close",),
         )
-        for user_id, closed, with_sla, within, breaches, median_hours in cr.fetchall():
-            figures[user_id].update(
-                requests_handled=closed,
-                requests_with_sla=with_sla,
-                requests_within_sla=within,
-                sla_breaches=breaches,
-                median_hours_to_close=median_hours or 0.0,
-            )
 
         # Claims closed in the period, manager of the closing day
-        cr.execute(
+        collect(
             SQL(
                 """
             SELECT user_id, count(*),
@@ -756,13 +757,16 @@ class InsuranceScorecard(models.Model):
                 company.id,
                 date_from,
                 date_to,
-            )
+            ),
+            ("claims_closed", "claim_turnaround"),
+            zero_if_null=("claim_turnaround",),
         )
-        for user_id, closed, median_days in cr.fetchall():
-            figures[user_id].update(claims_closed=closed, claim_turnaround=median_days or 0.0)
-
-        for user_id, count, average in self._rating_figures(start, end, company):
-            figures[user_id].update(rating_count=count, satisfaction=average or 0.0)
+        scorecard.merge_figures(
+            figures,
+            self._rating_figures(start, end, company),
+            ("rating_count", "satisfaction"),
+            zero_if_null=("satisfaction",),
+        )
 
         # Managers without figures still get a scorecard (an empty period)
         cr.execute(

@@ -283,9 +283,12 @@ class InsuranceServiceRequest(models.Model):
     def create(self, vals_list):
         if not self.env.su:
             Partner = self.env["res.partner"]
+            owners = Partner.browse(
+                {vals["partner_id"] for vals in vals_list if vals.get("partner_id")}
+            )._insurance_owner_of_client()
             for vals in vals_list:
                 partner = Partner.browse(vals.get("partner_id"))
-                if vals.get("user_id") and vals["user_id"] != partner.sudo().account_manager_id.id:
+                if vals.get("user_id") and vals["user_id"] != owners.get(partner.id):
                     self._refuse_accountable_change()
                 self._check_request_links(
                     partner,

@@ -26,6 +26,10 @@ class ResConfigSettings(models.TransientModel):
         string="Risk Weight: SLA Breaches",
         default=lambda self: self._default_insurance_risk("service"),
     )
+    insurance_risk_weight_complaints = fields.Float(
+        string="Risk Weight: Open Complaints",
+        default=lambda self: self._default_insurance_risk("complaints"),
+    )
     insurance_risk_weight_price = fields.Float(
         string="Risk Weight: Premium Rise",
         default=lambda self: self._default_insurance_risk("price"),

@@ -3,7 +3,7 @@ from collections import defaultdict
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
-from odoo.tools.sql import column_exists, create_column
+from odoo.tools.sql import column_exists, create_column, create_index
 
 from ..tools import validation
 
@@ -15,11 +15,18 @@ GROUP_INSURANCE_HANDLER = "insurance_account_manager.insurance_group_service_han
 GROUP_INSURANCE_AM = "insurance_account_manager.insurance_group_account_manager"
 GROUP_INSURANCE_ADMIN = "insurance_account_manager.insurance_group_admin"
 INSURANCE_GROUPS = (GROUP_INSURANCE_HANDLER, GROUP_INSURANCE_AM, GROUP_INSURANCE_ADMIN)
-# The client's smart buttons: (kind, model, domain besides the client).
+# The client's smart buttons: (kind, model, domain besides the client), counted
+# in one statement (see _compute_insurance_counts).
 INSURANCE_COUNTS = (
     ("policy", "insurance.policy", []),
     ("claim", "insurance.claim", []),
     ("request", "insurance.service.request", [("stage_state", "=", "open")]),
+)
+# The client form's lists of open records: (field, model, domain besides the
+# client), listed in one statement (see _compute_insurance_open_lines).
+INSURANCE_OPEN_LINES = (
+    ("insurance_open_claim_ids", "insurance.claim", [("stage_id.is_closed", "=", False)]),
+    ("insurance_open_request_ids", "insurance.service.request", [("stage_state", "=", "open")]),
 )
 # The client form's lists of records (see web_read).
 INSURANCE_LINE_FIELDS = (
@@ -151,7 +158,19 @@ class ResPartner(models.Model):
             create_column(self.env.cr, "res_partner", "annual_premium", "numeric")
         if not column_exists(self.env.cr, "res_partner", "is_insurance_client"):
             create_column(self.env.cr, "res_partner", "is_insurance_client", "boolean")
-        return super()._auto_init()
+        result = super()._auto_init()
+        # The account managers' read rule "clients they created" (create_uid)
+        # is one arm of an OR with the manager and backup columns: without an
+        # index on it PostgreSQL reads every partner for a manager's Clients
+        # list (170 ms at 100,000 clients, 18 ms with it, bench row d).
+        create_index(
+            self.env.cr,
+            "res_partner_insurance_create_uid_index",
+            self._table,
+            ["create_uid"],
+            where="is_insurance_client",
+        )
+        return result
 
     @api.depends("insurance_policy_ids")
     def _compute_is_insurance_client(self):
@@ -160,22 +179,50 @@ class ResPartner(models.Model):
                 partner.insurance_policy_ids
             )
 
-    def _compute_insurance_counts(self):
-        """The smart buttons' counts, of what the user may read (the record
-        rules apply): the three grouped counts in one statement, built from
-        each model's search query, as the client form shows them at once."""
-        counts = {kind: {} for kind, _model, _domain in INSURANCE_COUNTS}
-        parts = []
-        for kind, model, domain in INSURANCE_COUNTS:
-            query = self.env[model]._search([("partner_id", "in", self.ids), *domain])
+    def _insurance_count_parts(self):
+        """[(kind, model, domain besides the client, the client field)] of the
+        counts of _compute_insurance_counts."""
+        return [(kind, model, domain, "partner_id") for kind, model, domain in INSURANCE_COUNTS]
+
+    def _insurance_grouped(self, parts, listed):
+        """{kind: {partner id: count, or the ids in the model's order when
+        ``listed``}} of ``parts`` [(kind, model, domain, client field)] for the
+        partners of ``self``, of what the user may read (each model's search
+        query, its record rules included): one statement for all the parts."""
+        ids = [partner._origin.id for partner in self if partner._origin.id]
+        found = {kind: {} for kind, *_rest in parts}
+        statements = []
+        for kind, model, domain, partner_field in parts:
+            Model = self.env[model]
+            if not ids or not Model.has_access("read"):
+                continue
+            query = Model._search([(partner_field, "in", ids), *domain])
             if query.is_empty():
                 continue
-            partner = SQL.identifier(query.table, "partner_id")
+            partner = SQL.identifier(query.table, partner_field)
+            value = SQL("COUNT(*)")
+            if listed:
+                order = Model._order_to_sql(Model._order, query)
+                value = SQL("ARRAY_AGG(%s ORDER BY %s)", SQL.identifier(query.table, "id"), order)
             query.groupby = partner
-            parts.append(SQL("(%s)", query.select(SQL("%s", kind), partner, SQL("COUNT(*)"))))
-        if parts:
-            for kind, partner_id, count in self.env.execute_query(SQL(" UNION ALL ").join(parts)):
-                counts[kind][partner_id] = count
+            statements.append(SQL("(%s)", query.select(SQL("%s", kind), partner, value)))
+        if statements:
+            for kind, partner_id, value in self.env.execute_query(
+                SQL(" UNION ALL ").join(statements)
+            ):
+                found[kind][partner_id] = value
+        return found
+
+    def _compute_insurance_counts(self):
+        """The smart buttons' counts, of what the user may read (the record
+        rules apply): the grouped counts in one statement, as the client form
+        shows them at once."""
+        counts = self._insurance_grouped(self._insurance_count_parts(), listed=False)
+        self._insurance_set_counts(counts)
+
+    def _insurance_set_counts(self, counts):
+        """Set the fields of _compute_insurance_counts from ``counts``,
+        {kind: {partner id: count}}."""
         for partner in self:
             partner_id = partner._origin.id
             partner.insurance_policy_count = counts["policy"].get(partner_id, 0)
@@ -184,25 +231,14 @@ class ResPartner(models.Model):
 
     def _compute_insurance_open_lines(self):
         """The open claims and open requests the user may read (the record
-        rules apply): one search per model for all the partners."""
-        ids = [partner._origin.id for partner in self if partner._origin.id]
-        found = {}
-        for fname, model, domain in (
-            ("insurance_open_claim_ids", "insurance.claim", [("stage_id.is_closed", "=", False)]),
-            (
-                "insurance_open_request_ids",
-                "insurance.service.request",
-                [("stage_state", "=", "open")],
-            ),
-        ):
-            by_partner = defaultdict(list)
-            if ids:
-                for line in self.env[model].search([("partner_id", "in", ids), *domain]):
-                    by_partner[line.partner_id.id].append(line.id)
-            found[fname] = (self.env[model], by_partner)
+        rules apply), in the models' order: one statement for both lists."""
+        found = self._insurance_grouped(
+            [(fname, model, domain, "partner_id") for fname, model, domain in INSURANCE_OPEN_LINES],
+            listed=True,
+        )
         for partner in self:
-            for fname, (lines, by_partner) in found.items():
-                partner[fname] = lines.browse(by_partner.get(partner._origin.id, []))
+            for fname, model, _domain in INSURANCE_OPEN_LINES:
+                partner[fname] = self.env[model].browse(found[fname].get(partner._origin.id, []))
 
     @api.depends("company_id")
     @api.depends_context("company")
@@ -251,6 +287,12 @@ class ResPartner(models.Model):
                     )
                 )
         self._check_company(["account_manager_id", "backup_manager_id"])
+
+    def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):
+        # with the fields the read rules test (the manager, the backup, the
+        # creator, the company): a list's read checks the rules in memory
+        field_names = with_rule_fields(self, field_names)
+        return super().search_fetch(domain, field_names, offset, limit, order)
 
     def web_read(self, specification):
         self._insurance_fetch_lines(specification)
@@ -363,6 +405,19 @@ class ResPartner(models.Model):
                     clients=", ".join(partner.display_name for (partner,) in holders),
                 )
             )
+
+    def _insurance_owner_of_client(self):
+        """{partner id: user id}: who owns the records (opportunities, service
+        requests) of each partner of ``self`` that is an insurance client, or
+        a contact of one (its commercial entity), with an account manager:
+        that manager. Read as the server; the one rule behind "a client's
+        records belong to its account manager and follow it"."""
+        owners = {}
+        for partner in self.sudo():
+            client = partner if partner.is_insurance_client else partner.commercial_partner_id
+            if client.is_insurance_client and client.account_manager_id:
+                owners[partner.id] = client.account_manager_id.id
+        return owners
 
     def _insurance_action(self, xmlid, context):
         """The window action ``xmlid`` limited to this client."""

@@ -787,6 +787,11 @@ class ResPartner(models.Model):
             ),
         ]
 
+    def _insurance_client_field(self, model_name):
+        """The field of a record of ``model_name`` (among
+        :meth:`_insurance_client_records`) that names its client."""
+        return "partner_id"
+
     def _insurance_client_followers(self, user_by_partner, records=None):
         """[(model, res id, follower partner id)]: the user of ``user_by_partner``
         {partner id: user id} on each client of ``self`` and on its open
@@ -799,7 +804,11 @@ class ResPartner(models.Model):
         rows = []
         for recordset in records or self._insurance_client_records():
             for record in recordset:
-                client_id = record.id if recordset._name == "res.partner" else record.partner_id.id
+                client_id = (
+                    record.id
+                    if recordset._name == "res.partner"
+                    else record[self._insurance_client_field(recordset._name)].id
+                )
                 user_id = user_by_partner.get(client_id)
                 if user_id:
                     rows.append((recordset._name, record.id, partner_of_user[user_id]))

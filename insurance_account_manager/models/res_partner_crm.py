@@ -20,34 +20,26 @@ class ResPartner(models.Model):
     )
     insurance_opportunity_count = fields.Integer(
         string="Open Opportunities",
-        compute="_compute_insurance_opportunity_count",
+        compute="_compute_insurance_counts",
         groups=GROUP_INSURANCE_AM,
     )
 
-    def _compute_insurance_opportunity_count(self):
-        counts = dict(
-            self.env["crm.lead"]._read_group(
-                [
-                    ("commercial_partner_id", "in", self.ids),
-                    ("type", "=", "opportunity"),
-                    ("stage_id.is_won", "=", False),
-                ],
-                ["commercial_partner_id"],
-                ["__count"],
-            )
-        )
-        for partner in self:
-            partner.insurance_opportunity_count = counts.get(partner, 0)
+    def _insurance_count_parts(self):
+        # the open opportunities, in the statement of the client's other counts
+        return [
+            *super()._insurance_count_parts(),
+            (
+                "opportunity",
+                "crm.lead",
+                [("type", "=", "opportunity"), ("stage_id.is_won", "=", False)],
+                "commercial_partner_id",
+            ),
+        ]
 
-    def _insurance_lead_owners(self):
-        """{partner id: manager id} for the partners of ``self`` that are
-        insurance clients with an account manager (the commercial partners of
-        leads; read as the server)."""
-        return {
-            partner.id: partner.account_manager_id.id
-            for partner in self.sudo()
-            if partner.is_insurance_client and partner.account_manager_id
-        }
+    def _insurance_set_counts(self, counts):
+        for partner in self:
+            partner.insurance_opportunity_count = counts["opportunity"].get(partner._origin.id, 0)
+        return super()._insurance_set_counts(counts)
 
     def _insurance_sync_leads(self):
         """The open leads of the clients of ``self`` go to the clients' current
@@ -85,15 +77,21 @@ class ResPartner(models.Model):
         return changes
 
     def _insurance_client_records(self):
-        """The clients' open opportunities too: their managers follow them and
-        the open activities on them are handed over with the clients (leads
-        whose customer is the client itself; a contact's leads move owner but
-        keep their followers)."""
+        """The clients' open opportunities too, those of their contacts
+        included: their managers follow them and the open activities on them
+        are handed over with the clients."""
         records = super()._insurance_client_records()
         leads = self.env["crm.lead"].search_fetch(
-            [("partner_id", "in", self.ids), ("stage_id.is_won", "=", False)], ["partner_id"]
+            [("commercial_partner_id", "in", self.ids), ("stage_id.is_won", "=", False)],
+            ["commercial_partner_id"],
         )
         return [*records, leads]
+
+    def _insurance_client_field(self, model_name):
+        # a lead's client is its commercial entity (the lead of a contact too)
+        if model_name == "crm.lead":
+            return "commercial_partner_id"
+        return super()._insurance_client_field(model_name)
 
     def action_view_insurance_opportunities(self):
         self.ensure_one()

@@ -1,3 +1,4 @@
+from . import insurance_report_mixin
 from . import insurance_competitor_report
 from . import insurance_report_book
 from . import insurance_report_service
@@ -5,3 +6,4 @@ from . import insurance_report_claim
 from . import insurance_report_renewal
 from . import insurance_report_load
 from . import insurance_report_candidate
+from . import insurance_report_retention

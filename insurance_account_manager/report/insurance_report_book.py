@@ -1,7 +1,7 @@
-from odoo import fields, models, tools
+from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .sql import user_team
+from .sql import company_amount, join_company, user_team
 
 
 class InsuranceReportBook(models.Model):
@@ -9,6 +9,7 @@ class InsuranceReportBook(models.Model):
     manager, tier and team."""
 
     _name = "insurance.report.book"
+    _inherit = "insurance.report.mixin"
     _description = "Book Analysis"
     _auto = False
     _rec_name = "policy_id"
@@ -28,6 +29,7 @@ class InsuranceReportBook(models.Model):
         ],
         "res.partner": ["backup_manager_id", "insurance_tier_id", "is_insurance_client"],
         "crm.team.member": ["crm_team_id", "user_id", "active"],
+        "res.currency.rate": ["name", "rate", "company_id"],
     }
 
     policy_id = fields.Many2one("insurance.policy", string="Policy", readonly=True)
@@ -44,7 +46,8 @@ class InsuranceReportBook(models.Model):
     premium = fields.Monetary(
         string="In-Force Premium",
         readonly=True,
-        help="Annual premium of the active policies, in the policy's currency.",
+        help="Annual premium of the active policies, converted to the company's currency at "
+        "today's rate.",
     )
     policy_count = fields.Integer(string="Policies", readonly=True)
     client_count = fields.Integer(
@@ -54,32 +57,33 @@ class InsuranceReportBook(models.Model):
         help="Clients holding at least one active policy.",
     )
 
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            SQL(
-                """
-            CREATE OR REPLACE VIEW %s AS (
-                SELECT pol.id AS id,
-                       pol.id AS policy_id,
-                       pol.partner_id,
-                       pol.account_manager_id AS user_id,
-                       p.backup_manager_id,
-                       %s AS team_id,
-                       p.insurance_tier_id AS tier_id,
-                       pol.line_id,
-                       pol.company_id,
-                       pol.currency_id,
-                       pol.date_start,
-                       pol.date_end,
-                       pol.premium,
-                       1 AS policy_count,
-                       pol.partner_id AS client_count
-                  FROM insurance_policy pol
-                  JOIN res_partner p ON p.id = pol.partner_id
-                 WHERE pol.state = 'active' AND pol.active AND p.is_insurance_client
-            )""",
-                SQL.identifier(self._table),
-                user_team(SQL("pol.account_manager_id")),
-            )
+    @api.model
+    def _view_query(self):
+        return SQL(
+            """
+            SELECT pol.id AS id,
+                   pol.id AS policy_id,
+                   pol.partner_id,
+                   pol.account_manager_id AS user_id,
+                   p.backup_manager_id,
+                   %(team)s AS team_id,
+                   p.insurance_tier_id AS tier_id,
+                   pol.line_id,
+                   pol.company_id,
+                   company.currency_id,
+                   pol.date_start,
+                   pol.date_end,
+                   %(premium)s AS premium,
+                   1 AS policy_count,
+                   pol.partner_id AS client_count
+              FROM insurance_policy pol
+              JOIN res_partner p ON p.id = pol.partner_id
+              %(company)s
+             WHERE pol.state = 'active' AND pol.active AND p.is_insurance_client
+            """,
+            team=user_team(SQL("pol.account_manager_id")),
+            company=join_company("company", SQL("pol.company_id")),
+            premium=company_amount(
+                SQL("pol.premium"), SQL("pol.currency_id"), "company", SQL("current_date")
+            ),
         )

@@ -1,4 +1,4 @@
-from odoo import fields, models, tools
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 CANDIDATE_THRESHOLD_PARAM = "insurance_account_manager.candidate_threshold"
@@ -14,6 +14,7 @@ class InsuranceReportCandidate(models.Model):
     with at least the minimum number of ratings."""
 
     _name = "insurance.report.candidate"
+    _inherit = "insurance.report.mixin"
     _description = "Candidate Account Managers"
     _auto = False
     _rec_name = "user_id"
@@ -34,34 +35,30 @@ class InsuranceReportCandidate(models.Model):
         help="Average rating (1 to 5) clients gave the requests this user handled.",
     )
 
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            SQL(
-                """
-            CREATE OR REPLACE VIEW %(table)s AS (
-                SELECT r.handler_id AS id,
-                       r.handler_id AS user_id,
-                       count(DISTINCT r.id) AS request_count,
-                       count(rt.id) AS rating_count,
-                       avg(rt.rating) AS rating_avg
-                  FROM insurance_service_request r
-                  JOIN rating_rating rt ON rt.res_model = 'insurance.service.request'
-                       AND rt.res_id = r.id AND rt.consumed AND rt.rating >= 1
-                  JOIN res_users u ON u.id = r.handler_id
-                 WHERE u.active AND NOT u.share AND NOT COALESCE(u.is_account_manager, FALSE)
-                 GROUP BY r.handler_id
-                HAVING count(rt.id) >= COALESCE(
-                           (SELECT value FROM ir_config_parameter WHERE key = %(min_key)s),
-                           %(min_default)s)::integer
-                   AND avg(rt.rating) >= COALESCE(
-                           (SELECT value FROM ir_config_parameter WHERE key = %(key)s),
-                           %(default)s)::float
-            )""",
-                table=SQL.identifier(self._table),
-                min_key=CANDIDATE_MIN_RATINGS_PARAM,
-                min_default=str(DEFAULT_CANDIDATE_MIN_RATINGS),
-                key=CANDIDATE_THRESHOLD_PARAM,
-                default=str(DEFAULT_CANDIDATE_THRESHOLD),
-            )
+    @api.model
+    def _view_query(self):
+        return SQL(
+            """
+            SELECT r.handler_id AS id,
+                   r.handler_id AS user_id,
+                   count(DISTINCT r.id) AS request_count,
+                   count(rt.id) AS rating_count,
+                   avg(rt.rating) AS rating_avg
+              FROM insurance_service_request r
+              JOIN rating_rating rt ON rt.res_model = 'insurance.service.request'
+                   AND rt.res_id = r.id AND rt.consumed AND rt.rating >= 1
+              JOIN res_users u ON u.id = r.handler_id
+             WHERE u.active AND NOT u.share AND NOT COALESCE(u.is_account_manager, FALSE)
+             GROUP BY r.handler_id
+            HAVING count(rt.id) >= COALESCE(
+                       (SELECT value FROM ir_config_parameter WHERE key = %(min_key)s),
+                       %(min_default)s)::integer
+               AND avg(rt.rating) >= COALESCE(
+                       (SELECT value FROM ir_config_parameter WHERE key = %(key)s),
+                       %(default)s)::float
+            """,
+            min_key=CANDIDATE_MIN_RATINGS_PARAM,
+            min_default=str(DEFAULT_CANDIDATE_MIN_RATINGS),
+            key=CANDIDATE_THRESHOLD_PARAM,
+            default=str(DEFAULT_CANDIDATE_THRESHOLD),
         )

@@ -1,4 +1,4 @@
-from odoo import fields, models, tools
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..models.res_partner_assignment import UNTIERED_WEIGHT
@@ -11,6 +11,7 @@ class InsuranceReportLoad(models.Model):
     the manager's capacity, so that sums per manager or team add up."""
 
     _name = "insurance.report.load"
+    _inherit = "insurance.report.mixin"
     _description = "Load vs Capacity Analysis"
     _auto = False
     _rec_name = "user_id"
@@ -34,40 +35,36 @@ class InsuranceReportLoad(models.Model):
         help="Capacity minus load: negative where the manager force is short.",
     )
 
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            SQL(
-                """
-            CREATE OR REPLACE VIEW %(table)s AS (
-                SELECT row_number() OVER (ORDER BY rows.user_id, rows.tier_id NULLS FIRST) AS id,
-                       rows.user_id,
-                       %(team)s AS team_id,
-                       rows.tier_id,
-                       u.company_id,
-                       rows.client_count,
-                       rows.load,
-                       rows.capacity,
-                       rows.capacity - rows.load AS free_capacity
-                  FROM (
-                    SELECT p.account_manager_id AS user_id,
-                           p.insurance_tier_id AS tier_id,
-                           count(*) AS client_count,
-                           sum(COALESCE(t.load_weight, %(untiered)s)) AS load,
-                           0.0 AS capacity
-                      FROM res_partner p
-                      LEFT JOIN insurance_client_tier t ON t.id = p.insurance_tier_id
-                     WHERE p.is_insurance_client AND p.active AND p.account_manager_id IS NOT NULL
-                     GROUP BY p.account_manager_id, p.insurance_tier_id
-                    UNION ALL
-                    SELECT u.id, NULL, 0, 0.0, COALESCE(u.insurance_capacity, 0.0)
-                      FROM res_users u
-                     WHERE u.active AND u.is_account_manager
-                  ) rows
-                  JOIN res_users u ON u.id = rows.user_id
-            )""",
-                table=SQL.identifier(self._table),
-                team=user_team(SQL("rows.user_id")),
-                untiered=UNTIERED_WEIGHT,
-            )
+    @api.model
+    def _view_query(self):
+        return SQL(
+            """
+            SELECT row_number() OVER (ORDER BY rows.user_id, rows.tier_id NULLS FIRST) AS id,
+                   rows.user_id,
+                   %(team)s AS team_id,
+                   rows.tier_id,
+                   u.company_id,
+                   rows.client_count,
+                   rows.load,
+                   rows.capacity,
+                   rows.capacity - rows.load AS free_capacity
+              FROM (
+                SELECT p.account_manager_id AS user_id,
+                       p.insurance_tier_id AS tier_id,
+                       count(*) AS client_count,
+                       sum(COALESCE(t.load_weight, %(untiered)s)) AS load,
+                       0.0 AS capacity
+                  FROM res_partner p
+                  LEFT JOIN insurance_client_tier t ON t.id = p.insurance_tier_id
+                 WHERE p.is_insurance_client AND p.active AND p.account_manager_id IS NOT NULL
+                 GROUP BY p.account_manager_id, p.insurance_tier_id
+                UNION ALL
+                SELECT u.id, NULL, 0, 0.0, COALESCE(u.insurance_capacity, 0.0)
+                  FROM res_users u
+                 WHERE u.active AND u.is_account_manager
+              ) rows
+              JOIN res_users u ON u.id = rows.user_id
+            """,
+            team=user_team(SQL("rows.user_id")),
+            untiered=UNTIERED_WEIGHT,
         )

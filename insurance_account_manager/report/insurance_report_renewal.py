@@ -1,7 +1,7 @@
-from odoo import fields, models, tools
+from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .sql import manager_on, user_team
+from .sql import company_amount, join_company, manager_on, with_team
 
 OUTCOMES = [("won", "Renewed"), ("lost", "Not Renewed"), ("pending", "Pending")]
 
@@ -11,6 +11,7 @@ class InsuranceReportRenewal(models.Model):
     end date, counted for the manager who held the client on that day."""
 
     _name = "insurance.report.renewal"
+    _inherit = "insurance.report.mixin"
     _description = "Renewal Analysis"
     _auto = False
     _rec_name = "policy_id"
@@ -33,6 +34,7 @@ class InsuranceReportRenewal(models.Model):
         "res.partner": ["backup_manager_id", "insurance_tier_id", "account_manager_id"],
         "insurance.manager.assignment": ["partner_id", "user_id", "date_from", "date_to", "state"],
         "crm.team.member": ["crm_team_id", "user_id", "active"],
+        "res.currency.rate": ["name", "rate", "company_id"],
     }
 
     policy_id = fields.Many2one("insurance.policy", string="Policy Term", readonly=True)
@@ -59,8 +61,17 @@ class InsuranceReportRenewal(models.Model):
     won_count = fields.Integer(string="Renewed", readonly=True)
     lost_count = fields.Integer(string="Not Renewed", readonly=True)
     pending_count = fields.Integer(string="Pending", readonly=True)
-    premium = fields.Monetary(string="Premium Due", readonly=True)
-    lost_premium = fields.Monetary(readonly=True, help="Premium of the terms not renewed.")
+    premium = fields.Monetary(
+        string="Premium Due",
+        readonly=True,
+        help="Premium of the term, converted to the company's currency at the rate of its "
+        "due date.",
+    )
+    lost_premium = fields.Monetary(
+        readonly=True,
+        help="Premium of the terms not renewed, converted to the company's currency at the "
+        "rate of their due date.",
+    )
     renewal_rate = fields.Float(
         string="Renewed (%)",
         readonly=True,
@@ -68,49 +79,47 @@ class InsuranceReportRenewal(models.Model):
         help="Of the terms due, the share renewed (pending and lost ones count as not renewed).",
     )
 
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        manager = manager_on(
-            SQL("pol.partner_id"), SQL("pol.date_end"), SQL("pol.account_manager_id")
+    @api.model
+    def _view_query(self):
+        premium = company_amount(
+            SQL("pol.premium"), SQL("pol.currency_id"), "company", SQL("pol.date_end")
         )
-        self.env.cr.execute(
+        return with_team(
             SQL(
                 """
-            CREATE OR REPLACE VIEW %(table)s AS (
-                SELECT base.*, %(team)s AS team_id
-                  FROM (
-                    SELECT pol.id AS id,
-                           pol.id AS policy_id,
-                           pol.partner_id,
-                           %(manager)s AS user_id,
-                           p.backup_manager_id,
-                           p.insurance_tier_id AS tier_id,
-                           pol.line_id,
-                           pol.company_id,
-                           pol.currency_id,
-                           pol.date_end AS date_due,
-                           CASE pol.renewal_state WHEN 'renewed' THEN 'won'
-                                WHEN 'not_renewed' THEN 'lost' ELSE 'pending' END AS outcome,
-                           pol.renewal_lost_reason_id AS lost_reason_id,
-                           pol.renewal_competitor_id AS competitor_id,
-                           1 AS due_count,
-                           CASE WHEN pol.renewal_state = 'renewed' THEN 1 ELSE 0 END AS won_count,
-                           CASE WHEN pol.renewal_state = 'not_renewed' THEN 1 ELSE 0 END
-                                AS lost_count,
-                           CASE WHEN pol.renewal_state IN ('renewed', 'not_renewed') THEN 0
-                                ELSE 1 END AS pending_count,
-                           pol.premium,
-                           CASE WHEN pol.renewal_state = 'not_renewed' THEN pol.premium
-                                ELSE 0 END AS lost_premium,
-                           CASE WHEN pol.renewal_state = 'renewed' THEN 100.0 ELSE 0.0 END
-                                AS renewal_rate
-                      FROM insurance_policy pol
-                      JOIN res_partner p ON p.id = pol.partner_id
-                     WHERE pol.state IN ('active', 'expired') AND pol.active
-                  ) base
-            )""",
-                table=SQL.identifier(self._table),
-                manager=manager,
-                team=user_team(SQL("base.user_id")),
+            SELECT pol.id AS id,
+                   pol.id AS policy_id,
+                   pol.partner_id,
+                   %(manager)s AS user_id,
+                   p.backup_manager_id,
+                   p.insurance_tier_id AS tier_id,
+                   pol.line_id,
+                   pol.company_id,
+                   company.currency_id,
+                   pol.date_end AS date_due,
+                   CASE pol.renewal_state WHEN 'renewed' THEN 'won'
+                        WHEN 'not_renewed' THEN 'lost' ELSE 'pending' END AS outcome,
+                   pol.renewal_lost_reason_id AS lost_reason_id,
+                   pol.renewal_competitor_id AS competitor_id,
+                   1 AS due_count,
+                   CASE WHEN pol.renewal_state = 'renewed' THEN 1 ELSE 0 END AS won_count,
+                   CASE WHEN pol.renewal_state = 'not_renewed' THEN 1 ELSE 0 END AS lost_count,
+                   CASE WHEN pol.renewal_state IN ('renewed', 'not_renewed') THEN 0
+                        ELSE 1 END AS pending_count,
+                   %(premium)s AS premium,
+                   CASE WHEN pol.renewal_state = 'not_renewed' THEN %(premium)s
+                        ELSE 0 END AS lost_premium,
+                   CASE WHEN pol.renewal_state = 'renewed' THEN 100.0 ELSE 0.0 END
+                        AS renewal_rate
+              FROM insurance_policy pol
+              JOIN res_partner p ON p.id = pol.partner_id
+              %(company)s
+             WHERE pol.state IN ('active', 'expired') AND pol.active
+            """,
+                manager=manager_on(
+                    SQL("pol.partner_id"), SQL("pol.date_end"), SQL("pol.account_manager_id")
+                ),
+                company=join_company("company", SQL("pol.company_id")),
+                premium=premium,
             )
         )

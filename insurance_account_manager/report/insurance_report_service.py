@@ -1,16 +1,17 @@
-from odoo import fields, models, tools
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..models.insurance_service_stage import STAGE_STATES
-from .sql import manager_on, user_team
+from .sql import held_by, join_company, local_date, with_team
 
 
 class InsuranceReportService(models.Model):
     """Service requests: one row per request. A closed request counts for the
-    manager who held its client on the day it was closed; an open one for the
-    client's manager today."""
+    manager who held its client on the day it was closed (the day in the
+    company's time zone); an open one for the client's manager today."""
 
     _name = "insurance.report.service"
+    _inherit = "insurance.report.mixin"
     _description = "Service Analysis"
     _auto = False
     _rec_name = "request_id"
@@ -32,9 +33,11 @@ class InsuranceReportService(models.Model):
             "rating_last_value",
             "active",
         ],
-        "res.partner": ["backup_manager_id", "account_manager_id"],
         "insurance.manager.assignment": ["partner_id", "user_id", "date_from", "date_to", "state"],
         "crm.team.member": ["crm_team_id", "user_id", "active"],
+        "res.company": ["partner_id", "resource_calendar_id"],
+        "res.partner": ["backup_manager_id", "account_manager_id", "tz"],
+        "resource.calendar": ["tz"],
     }
 
     request_id = fields.Many2one("insurance.service.request", string="Request", readonly=True)
@@ -51,6 +54,12 @@ class InsuranceReportService(models.Model):
     company_id = fields.Many2one("res.company", string="Company", readonly=True)
     date_open = fields.Datetime(string="Opened On", readonly=True)
     date_closed = fields.Datetime(string="Closed On", readonly=True)
+    closed_on = fields.Date(
+        string="Closing Day",
+        readonly=True,
+        help="The day the request was closed, in the company's time zone (of its address, "
+        "else of its working calendar).",
+    )
     sla_deadline = fields.Datetime(string="SLA Deadline", readonly=True)
     request_count = fields.Integer(string="Requests", readonly=True)
     closed_count = fields.Integer(string="Closed", readonly=True)
@@ -79,53 +88,47 @@ class InsuranceReportService(models.Model):
         "median on the scorecard).",
     )
 
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        manager = manager_on(
-            SQL("r.partner_id"), SQL("(r.date_closed AT TIME ZONE 'UTC')::date"), SQL("r.user_id")
-        )
-        self.env.cr.execute(
+    @api.model
+    def _view_query(self):
+        closed_on = local_date(SQL("r.date_closed"), "company")
+        return with_team(
             SQL(
                 """
-            CREATE OR REPLACE VIEW %(table)s AS (
-                SELECT base.*, %(team)s AS team_id
-                  FROM (
-                    SELECT r.id AS id,
-                           r.id AS request_id,
-                           r.type_id,
-                           r.stage_id,
-                           r.stage_state,
-                           r.partner_id,
-                           CASE WHEN r.date_closed IS NULL OR r.partner_id IS NULL
-                                THEN r.user_id ELSE %(manager)s END AS user_id,
-                           p.backup_manager_id,
-                           r.handler_id,
-                           r.team_id AS department_id,
-                           r.tier_id,
-                           r.company_id,
-                           r.date_open,
-                           r.date_closed,
-                           r.sla_deadline,
-                           1 AS request_count,
-                           CASE WHEN r.date_closed IS NOT NULL THEN 1 ELSE 0 END AS closed_count,
-                           CASE WHEN r.sla_deadline IS NOT NULL
-                                 AND COALESCE(r.date_closed, now() AT TIME ZONE 'UTC')
-                                     > r.sla_deadline
-                                THEN 1 ELSE 0 END AS breach_count,
-                           CASE WHEN r.date_closed IS NULL OR r.sla_deadline IS NULL THEN NULL
-                                WHEN r.date_closed <= r.sla_deadline THEN 100.0
-                                ELSE 0.0 END AS sla_compliance,
-                           CASE WHEN r.date_closed IS NOT NULL
-                                THEN EXTRACT(EPOCH FROM r.date_closed - r.date_open) / 3600.0
-                           END AS hours_to_close,
-                           NULLIF(r.rating_last_value, 0) AS rating
-                      FROM insurance_service_request r
-                      LEFT JOIN res_partner p ON p.id = r.partner_id
-                     WHERE r.active
-                  ) base
-            )""",
-                table=SQL.identifier(self._table),
-                manager=manager,
-                team=user_team(SQL("base.user_id")),
+            SELECT r.id AS id,
+                   r.id AS request_id,
+                   r.type_id,
+                   r.stage_id,
+                   r.stage_state,
+                   r.partner_id,
+                   %(manager)s AS user_id,
+                   p.backup_manager_id,
+                   r.handler_id,
+                   r.team_id AS department_id,
+                   r.tier_id,
+                   r.company_id,
+                   r.date_open,
+                   r.date_closed,
+                   %(closed_on)s AS closed_on,
+                   r.sla_deadline,
+                   1 AS request_count,
+                   CASE WHEN r.date_closed IS NOT NULL THEN 1 ELSE 0 END AS closed_count,
+                   CASE WHEN r.sla_deadline IS NOT NULL
+                         AND COALESCE(r.date_closed, now() AT TIME ZONE 'UTC') > r.sla_deadline
+                        THEN 1 ELSE 0 END AS breach_count,
+                   CASE WHEN r.date_closed IS NULL OR r.sla_deadline IS NULL THEN NULL
+                        WHEN r.date_closed <= r.sla_deadline THEN 100.0
+                        ELSE 0.0 END AS sla_compliance,
+                   CASE WHEN r.date_closed IS NOT NULL
+                        THEN EXTRACT(EPOCH FROM r.date_closed - r.date_open) / 3600.0
+                   END AS hours_to_close,
+                   NULLIF(r.rating_last_value, 0) AS rating
+              FROM insurance_service_request r
+              LEFT JOIN res_partner p ON p.id = r.partner_id
+              %(company)s
+             WHERE r.active
+            """,
+                manager=held_by(SQL("r.partner_id"), closed_on, SQL("r.user_id")),
+                closed_on=closed_on,
+                company=join_company("company", SQL("r.company_id")),
             )
         )

@@ -8,6 +8,12 @@ client's first period (a book whose history starts after its policies) the
 client counts for the manager of that first period; a client without any
 history counts for its current manager; a client between two periods (its
 manager was removed) counts for nobody.
+
+Also the shared pieces of every report view: the team of the manager
+(:func:`with_team`), the company's currency and time zone
+(:func:`join_company`), the day of a datetime in the company's time zone
+(:func:`local_date`) and amounts in the company's currency
+(:func:`company_amount`).
 """
 
 from odoo.tools import SQL
@@ -50,4 +56,100 @@ def user_team(user):
              WHERE m.user_id = %s AND m.active
              ORDER BY m.crm_team_id LIMIT 1)""",
         user,
+    )
+
+
+def held_by(partner, day, current_manager):
+    """SQL expression: the manager of an event of the client ``partner`` that
+    happened on ``day`` (:func:`manager_on`), the client's current manager
+    while ``day`` is null (an event still open)."""
+    return SQL(
+        "CASE WHEN %(day)s IS NULL THEN %(current)s ELSE %(manager)s END",
+        day=day,
+        current=current_manager,
+        manager=manager_on(partner, day, current_manager),
+    )
+
+
+def with_team(query, user="user_id"):
+    """SQL query: the rows of ``query`` with ``team_id``, the team of their
+    manager (the column ``user`` of ``query``)."""
+    return SQL(
+        "SELECT base.*, %(team)s AS team_id FROM (%(query)s) base",
+        team=user_team(SQL.identifier("base", user)),
+        query=query,
+    )
+
+
+def join_company(alias, company):
+    """SQL join clause: ``alias``, the facts of the company ``company`` (an
+    SQL column) the other helpers use, one small row per company joined
+    once (not a subquery per row): ``currency_id``, ``root_id`` (the root
+    company, whose rates count) and ``tz``, the time zone the company's days
+    are cut in: its partner's (its address), else its working calendar's
+    (the one the SLAs run on), else UTC."""
+    return SQL(
+        """LEFT JOIN (
+            SELECT company.id, company.currency_id,
+                   split_part(company.parent_path, '/', 1)::int AS root_id,
+                   COALESCE(NULLIF(company_partner.tz, ''), NULLIF(calendar.tz, ''), 'UTC') AS tz
+              FROM res_company company
+              JOIN res_partner company_partner ON company_partner.id = company.partner_id
+              LEFT JOIN resource_calendar calendar ON calendar.id = company.resource_calendar_id
+        ) AS %(alias)s ON %(alias)s.id = %(company)s""",
+        alias=SQL.identifier(alias),
+        company=company,
+    )
+
+
+def local_date(moment, company_alias):
+    """SQL expression: the day of ``moment`` (a UTC datetime column, as Odoo
+    stores them) in the time zone of the company joined as ``company_alias``
+    (:func:`join_company`); UTC without company."""
+    return SQL(
+        "((%s AT TIME ZONE 'UTC') AT TIME ZONE COALESCE(%s, 'UTC'))::date",
+        moment,
+        SQL.identifier(company_alias, "tz"),
+    )
+
+
+def _currency_rate(currency, root, day):
+    """SQL expression: the rate of ``currency`` for the root company ``root``
+    on ``day``, as ``res.currency._get_rates``: the company's rate before the
+    shared one, the last one on or before the day, else the first one, else 1."""
+    return SQL(
+        """COALESCE(
+            (SELECT cur_rate.rate FROM res_currency_rate cur_rate
+              WHERE cur_rate.currency_id = %(currency)s AND cur_rate.name <= %(day)s
+                AND (cur_rate.company_id IS NULL OR cur_rate.company_id = %(root)s)
+              ORDER BY cur_rate.company_id, cur_rate.name DESC LIMIT 1),
+            (SELECT cur_rate.rate FROM res_currency_rate cur_rate
+              WHERE cur_rate.currency_id = %(currency)s
+                AND (cur_rate.company_id IS NULL OR cur_rate.company_id = %(root)s)
+              ORDER BY cur_rate.company_id, cur_rate.name LIMIT 1),
+            1.0)""",
+        currency=currency,
+        root=root,
+        day=day,
+    )
+
+
+def company_amount(amount, currency, company_alias, day):
+    """SQL expression: ``amount``, in ``currency``, converted to the currency
+    of the company joined as ``company_alias`` (:func:`join_company`) at the
+    rate of ``day``, as ``res.currency._convert`` without rounding (the
+    report sums it). An amount without currency or company, or already in
+    the company's currency (no rate read), is left as it is."""
+    company_currency = SQL.identifier(company_alias, "currency_id")
+    root = SQL.identifier(company_alias, "root_id")
+    return SQL(
+        """CASE WHEN %(currency)s IS NULL OR %(company_currency)s IS NULL
+                  OR %(currency)s = %(company_currency)s
+                THEN COALESCE(%(amount)s, 0)
+                ELSE COALESCE(%(amount)s, 0) * %(company_rate)s / NULLIF(%(rate)s, 0) END""",
+        amount=amount,
+        currency=currency,
+        company_currency=company_currency,
+        company_rate=_currency_rate(company_currency, root, day),
+        rate=_currency_rate(currency, root, day),
     )

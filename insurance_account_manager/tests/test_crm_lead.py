@@ -1,6 +1,6 @@
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import InsuranceRpcCase
 from .test_assignment import AssignmentCommon
@@ -75,6 +75,60 @@ class TestCrmLead(AssignmentCommon):
         self.assertEqual(lead.user_id, self.user_am_other)
         self.assertEqual(lead.activity_ids.user_id, self.user_am_other)
         self.assertIn(self.user_am_other.partner_id, lead.message_partner_ids)
+
+    def test_contact_leads_follow_reassignment_batch(self):
+        """A lead on a client's contact moves like the client's own: owner,
+        the old manager's open activities, followers; and back on undo."""
+        self._licence_every_line(self.user_am_other)
+        contact = self.env["res.partner"].create(
+            {"name": "Wang Buyer", "parent_id": self.client_harbin.id}
+        )
+        lead = self._lead(contact)
+        self.assertEqual(lead.user_id, self.user_am)
+        lead.message_subscribe(self.user_am.partner_id.ids)
+        activity = lead.activity_schedule(
+            "mail.mail_activity_data_todo", summary="Call Wang", user_id=self.user_am.id
+        )
+        wizard = self.env["insurance.client.reassign"].create(
+            {
+                "reason": "Li Wei leaves",
+                "partner_ids": [Command.set(self.client_harbin.ids)],
+                "target_user_id": self.user_am_other.id,
+                "handover_days": 0,
+            }
+        )
+        wizard.action_preview()
+        batch = self.env["insurance.assignment.batch"].browse(wizard.action_confirm()["res_id"])
+        self.assertEqual(lead.user_id, self.user_am_other)
+        self.assertEqual(activity.user_id, self.user_am_other)
+        self.assertIn(self.user_am_other.partner_id, lead.message_partner_ids)
+        self.assertNotIn(self.user_am.partner_id, lead.message_partner_ids)
+        batch.action_undo()
+        self.assertEqual(lead.user_id, self.user_am)
+        self.assertEqual(activity.user_id, self.user_am)
+        self.assertIn(self.user_am.partner_id, lead.message_partner_ids)
+        self.assertNotIn(self.user_am_other.partner_id, lead.message_partner_ids)
+
+    def test_owner_of_client_shared_by_leads_and_requests(self):
+        contact = self.env["res.partner"].create(
+            {"name": "Wang Buyer", "parent_id": self.client_harbin.id}
+        )
+        prospect = self.env["res.partner"].create({"name": "Qiqihar Steel", "is_company": True})
+        unmanaged = self._new_client("Jixi Mining", self.tier_retail)
+        owners = (self.client_harbin | contact | prospect | unmanaged)._insurance_owner_of_client()
+        self.assertEqual(
+            owners, {self.client_harbin.id: self.user_am.id, contact.id: self.user_am.id}
+        )
+        # a request names no other accountable manager than the client's
+        Request = self.env["insurance.service.request"].with_user(self.user_am)
+        request = Request.create(
+            {"name": "x", "partner_id": self.client_harbin.id, "user_id": self.user_am.id}
+        )
+        self.assertEqual(request.user_id, self.user_am)
+        with self.assertRaises(AccessError):
+            Request.create(
+                {"name": "y", "partner_id": self.client_harbin.id, "user_id": self.user_am_2.id}
+            )
 
     def test_leads_follow_assignment_rules(self):
         client = self._new_client("Mudanjiang Paper", self.tier_retail, [self.line_motor])
@@ -171,6 +225,53 @@ class TestCrmLeadRpc(InsuranceRpcCase):
             self.assertRpcRefused(
                 user, "crm.lead", "create", {"name": "x", "partner_id": self.client_harbin.id}
             )
+
+    def test_client_leads_fenced_from_other_salespeople(self):
+        """A lead of a client without manager has no salesperson: crm's own
+        rules would let every salesperson read it ("Personal Leads" the
+        unassigned ones, "All Leads" all); the book fences it, and the leads
+        of a managed client from "All Leads" too. Prospects' leads stay
+        crm's."""
+        salesperson = new_test_user(
+            self.env, login="iam_rpc_sales", groups="sales_team.group_sale_salesman"
+        )
+        all_leads = new_test_user(
+            self.env, login="iam_rpc_all_leads", groups="sales_team.group_sale_salesman_all_leads"
+        )
+        unmanaged = self.env["res.partner"].create(
+            {"name": "Jixi Mining", "is_company": True, "is_insurance_client": True}
+        )
+        Lead = self.env["crm.lead"]
+        orphan = Lead.create({"name": "Jixi fleet", "partner_id": unmanaged.id, "user_id": False})
+        managed = Lead.create({"name": "Harbin fleet", "partner_id": self.client_harbin.id})
+        prospect = self.env["res.partner"].create({"name": "Qiqihar Steel", "is_company": True})
+        open_prospect = Lead.create(
+            {"name": "Qiqihar", "partner_id": prospect.id, "user_id": False}
+        )
+        self.assertFalse(orphan.user_id)
+        domain = [("id", "in", (orphan | managed | open_prospect).ids)]
+        for user in (salesperson, all_leads, self.user_am_other, self.user_am):
+            self.assertRpcRefused(user, "crm.lead", "read", orphan.ids, ["name"])
+        for user in (salesperson, all_leads, self.user_am_other):
+            self.assertRpcRefused(user, "crm.lead", "read", managed.ids, ["name"])
+        # each reads what crm and the book give them
+        self.assertEqual(self.rpc(salesperson, "crm.lead", "search", domain), open_prospect.ids)
+        self.assertEqual(self.rpc(all_leads, "crm.lead", "search", domain), open_prospect.ids)
+        self.assertEqual(
+            sorted(self.rpc(self.user_am, "crm.lead", "search", domain)),
+            sorted((managed | open_prospect).ids),
+        )
+        self.assertEqual(
+            sorted(self.rpc(self.user_admin, "crm.lead", "search", domain)),
+            sorted((orphan | managed | open_prospect).ids),
+        )
+        # the backup manager reads the client's lead as the client
+        self.client_harbin.backup_manager_id = self.user_am_2
+        read = self.rpc(self.user_am_2, "crm.lead", "read", managed.ids, ["name"])
+        self.assertEqual(read[0]["name"], "Harbin fleet")
+        # the fence holds for writes too
+        self.assertRpcRefused(salesperson, "crm.lead", "write", orphan.ids, {"name": "Mine"})
+        self.assertEqual(orphan.name, "Jixi fleet")
 
     def test_owner_and_request_not_set_by_client(self):
         lead = self.env["crm.lead"].create(

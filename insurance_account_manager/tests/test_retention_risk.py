@@ -12,10 +12,13 @@ from .common import InsuranceCommon, InsuranceRpcCase
 TODAY = date(2026, 6, 15)
 # A batch of the retention-risk cron with every client rising above the
 # threshold (one activity each, same manager), warm: the batch's search, the
-# clients' premiums and managers, five grouped queries of signals, the UPDATE,
-# the activities (one insert, one for the followers). Measured: 16 queries for 50
-# clients and for 500.
-RISK_QUERY_BUDGET = 16
+# clients' premiums and managers, four queries of signals (claims, lost lines,
+# the manager's last contact, and one over the service requests for breaches,
+# open complaints, premium rises and ratings), the UPDATE, the activities (one
+# insert, one for the followers). Measured: 15 queries for 50 clients and for
+# 500 (16 before, when breaches and premium rises took a grouped query each
+# and ratings and complaints were not read).
+RISK_QUERY_BUDGET = 15
 
 
 def _param(env, key, value):
@@ -57,6 +60,71 @@ class TestRetentionRisk(InsuranceCommon):
         self.assertEqual(self.client_harbin.insurance_risk_score, 2.9)
         self.assertFalse(self.client_harbin.insurance_risk_flagged)
         self.assertEqual(self.client_harbin.insurance_risk_checked_on, date(2026, 6, 16))
+
+    def test_ratings_and_open_complaints(self):
+        """The client's ratings of the last year (their average) and its open
+        complaints weigh in its score; the manager's recent word leaves no
+        contact signal."""
+        Request = self.env["insurance.service.request"]
+        general = self.env["insurance.service.type"]._get_by_code("general")
+        done = general._first_stage("won")
+        self.client_harbin.email = "risk@harbin-boiler.example.com"
+        rated = Request.create(
+            [
+                {"name": f"Certificate {rate}", "partner_id": self.client_harbin.id}
+                for rate in (1, 3, 5)
+            ]
+        )
+        rated.stage_id = done
+        for request, rate in zip(rated, (1, 3, 5), strict=True):
+            request.sudo().rating_apply(rate, token=request.rating_ids[:1].access_token)
+        # the rating of 5 was given more than a year ago: left out
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE rating_rating SET write_date = now() - interval '400 days' WHERE id = %s",
+            (rated[2].rating_ids.id,),
+        )
+        # Dalian's bad rating is Dalian's
+        dalian = Request.create({"name": "Dalian", "partner_id": self.client_dalian.id})
+        self.client_dalian.email = "ops@dalian-port.example.com"
+        dalian.stage_id = done
+        dalian.sudo().rating_apply(1, token=dalian.rating_ids.access_token)
+        # one complaint open, one answered and closed, one archived
+        complaints = Request.create(
+            [
+                {
+                    "name": f"Complaint {index}",
+                    "partner_id": self.client_harbin.id,
+                    "is_complaint": True,
+                }
+                for index in range(3)
+            ]
+        )
+        complaints[1].stage_id = done
+        complaints[2].active = False
+        self.client_harbin.with_user(self.user_am).message_post(
+            body="Visited the plant", message_type="comment", subtype_xmlid="mail.mt_note"
+        )
+        scores = self.client_harbin._insurance_compute_retention_risk()
+        # ratings 1 and 3: average 2, (5 - 2) / 4 = 0.75 of 10 points; one open
+        # complaint of the 2 that score fully: 0.5 of 10 points
+        self.assertEqual(scores[self.client_harbin.id], 12.5)
+        self.assertEqual(
+            self.client_harbin.insurance_risk_reasons, "satisfaction:7.5,complaints:5.0"
+        )
+        self.assertEqual(
+            self.client_harbin.insurance_risk_reason_text,
+            "Low client ratings (+7.5), Open complaints (+5.0)",
+        )
+        # the team lead clears the complaint, the client rates 5 again: the
+        # average of 1, 3 and 5 is 3, half the satisfaction points
+        complaints[0].with_user(self.user_lead).is_complaint = False
+        again = Request.create({"name": "Again", "partner_id": self.client_harbin.id})
+        again.stage_id = done
+        again.sudo().rating_apply(5, token=again.rating_ids.access_token)
+        scores = self.client_harbin._insurance_compute_retention_risk()
+        self.assertEqual(scores[self.client_harbin.id], 5.0)
+        self.assertEqual(self.client_harbin.insurance_risk_reasons, "satisfaction:5.0")
 
     def test_activity_once_when_rising(self):
         _param(self.env, res_partner_retention.RISK_THRESHOLD_PARAM, 10)

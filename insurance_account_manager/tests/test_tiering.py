@@ -921,7 +921,7 @@ class TestTierOnBookChange(TieringCommon):
 
     @users("iam_am")
     def test_new_client_with_a_big_policy_is_key_at_once(self):
-        self.user_am.sudo().is_account_manager = True
+        self._make_account_managers(self.user_am)
         Partner = self.env["res.partner"]
         client = Partner.create(
             {
@@ -1003,7 +1003,6 @@ class TestTierOnBookChange(TieringCommon):
         Rule = self.env["insurance.assignment.rule"]
         Rule.search([]).active = False
         managers = self.user_am_2 | self.user_am_other
-        managers.write({"is_account_manager": True, "insurance_capacity": 100})
         self.env["insurance.qualification"].create(
             [
                 {
@@ -1014,6 +1013,7 @@ class TestTierOnBookChange(TieringCommon):
                 for user in managers
             ]
         )
+        self._make_account_managers(managers, insurance_capacity=100)
         Rule.create(
             {
                 "name": "Key clients: senior managers",

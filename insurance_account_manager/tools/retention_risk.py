@@ -12,8 +12,11 @@ measured on a book), then weighted by the weights set in Settings:
 - claims: loss ratio of the last year (paid + reserved / premium in force);
   0 at 0 %, 1 at 100 % and above;
 - service: breached SLAs of the last year, 1 from 4 breaches;
+- complaints: the client's open complaints (requests flagged as complaints,
+  not yet closed), 1 from 2;
 - price: the largest premium rise proposed at renewal, 1 from a 30 % rise;
-- satisfaction: the average rating (1..5), 0 at 5, 1 at 1; 0 without rating;
+- satisfaction: the average of the client's ratings of the last year (1..5),
+  0 at 5, 1 at 1; 0 without rating;
 - lost lines: lines not renewed in the last year, 1 from 2 lines;
 - contact: days since the manager last wrote or did an activity on the
   client, 0 up to 30 days, 1 from 180 days, and 1 when never.
@@ -23,15 +26,17 @@ from dataclasses import dataclass
 
 CLAIMS = "claims"
 SERVICE = "service"
+COMPLAINTS = "complaints"
 PRICE = "price"
 SATISFACTION = "satisfaction"
 LOST_LINES = "lost_lines"
 CONTACT = "contact"
-SIGNALS = (CLAIMS, SERVICE, PRICE, SATISFACTION, LOST_LINES, CONTACT)
+SIGNALS = (CLAIMS, SERVICE, COMPLAINTS, PRICE, SATISFACTION, LOST_LINES, CONTACT)
 
 # Scale points (see the module's docstring).
 FULL_LOSS_RATIO = 1.0
 FULL_BREACHES = 4
+FULL_COMPLAINTS = 2
 FULL_RISE_PERCENT = 30.0
 BEST_RATING, WORST_RATING = 5.0, 1.0
 FULL_LOST_LINES = 2
@@ -40,12 +45,16 @@ CONTACT_FULL_DAYS = 180
 # Reasons given per client.
 TOP_REASONS = 3
 
+# 100 in all. Open complaints took 5 from SLA breaches (a complaint often
+# follows a breach) and 5 from lost lines (a lagging signal: the client has
+# already partly left).
 DEFAULT_WEIGHTS = {
     CLAIMS: 20.0,
-    SERVICE: 15.0,
+    SERVICE: 10.0,
+    COMPLAINTS: 10.0,
     PRICE: 20.0,
     SATISFACTION: 10.0,
-    LOST_LINES: 20.0,
+    LOST_LINES: 15.0,
     CONTACT: 15.0,
 }
 
@@ -57,6 +66,7 @@ class ClientSignals:
     premium: float = 0.0
     claims_cost: float = 0.0
     sla_breaches: int = 0
+    open_complaints: int = 0
     premium_rise_percent: float = 0.0
     rating: float | None = None
     lost_lines: int = 0
@@ -93,6 +103,7 @@ def scaled_signals(signals):
     return {
         CLAIMS: claims,
         SERVICE: _clamp(signals.sla_breaches / FULL_BREACHES),
+        COMPLAINTS: _clamp(signals.open_complaints / FULL_COMPLAINTS),
         PRICE: _clamp(signals.premium_rise_percent / FULL_RISE_PERCENT),
         SATISFACTION: satisfaction,
         LOST_LINES: _clamp(signals.lost_lines / FULL_LOST_LINES),
