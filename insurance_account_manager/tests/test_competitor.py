@@ -215,7 +215,8 @@ class TestLostDate(CompetitorCommon):
                 WHERE id = %s""",
             [written.id],
         )
-        self.env.cr.execute("ALTER TABLE crm_lead DROP COLUMN insurance_date_lost")
+        # the Business Lost view reads the column: dropped with it (rolled back)
+        self.env.cr.execute("ALTER TABLE crm_lead DROP COLUMN insurance_date_lost CASCADE")
         self.env["crm.lead"]._insurance_init_date_lost()
         self.env.invalidate_all()
         self.assertEqual(closed.insurance_date_lost, date(2025, 11, 3))
