@@ -52,6 +52,12 @@ class InsuranceNeedsAnalysis(models.Model):
     answer_ids = fields.One2many(
         "insurance.needs.answer", "analysis_id", string="Answers", default=_default_answer_ids
     )
+    competitor_line_ids = fields.One2many(
+        "insurance.needs.competitor",
+        "analysis_id",
+        string="Held with Competitors",
+        help="The lines the client holds with a competitor: the competitor targets.",
+    )
     note = fields.Text()
     # Validity
     is_current = fields.Boolean(
