@@ -383,8 +383,9 @@ class InsuranceScorecard(models.Model):
         if not day:
             raise UserError(_("Choose a day of the period."))
         cards = self.sudo()._compute_scorecards(period_type, day, self.env.company)
-        # the Retention report gives the same figures per client: refresh it too
-        self.env["insurance.report.retention"].sudo()._refresh()
+        # the Retention report gives the same figures per client: refresh it
+        # too, in the background (a whole-book statement)
+        self.env.ref("insurance_account_manager.ir_cron_refresh_retention_report").sudo()._trigger()
         return cards.ids
 
     @api.model
@@ -397,7 +398,6 @@ class InsuranceScorecard(models.Model):
             self.sudo()._compute_scorecards("month", last_month_day, company)
             self.sudo()._compute_scorecards("quarter", today, company)
             self.sudo()._compute_scorecards("year", today, company)
-        self.env["insurance.report.retention"].sudo()._refresh()
 
     @api.model
     def _score_weights(self):

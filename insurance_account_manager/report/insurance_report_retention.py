@@ -328,6 +328,12 @@ class InsuranceReportRetention(models.Model):
         self.invalidate_model()
 
     @api.model
+    def _cron_refresh(self):
+        """Scheduled action: every night, and triggered by the scorecards'
+        computation."""
+        self.sudo()._refresh()
+
+    @api.model
     def action_refresh(self):
         """Recompute the report now. Team leads and administrators."""
         if not self.env.user.has_group(GROUP_INSURANCE_LEAD):
