@@ -172,7 +172,7 @@ class InsuranceScorecard(models.Model):
         help="Change of the premium in force from the first to the last day of the period.",
     )
     # Satisfaction
-    rating_count = fields.Integer(string="Ratings", readonly=True)
+    rating_count = fields.Integer(string="Ratings Received", readonly=True)
     satisfaction = fields.Float(
         string="Satisfaction (1-5)",
         readonly=True,

@@ -134,7 +134,9 @@ class ResPartner(models.Model):
         compute="_compute_insurance_counts", groups=GROUP_INSURANCE_AM
     )
     insurance_request_count = fields.Integer(
-        string="Open Requests", compute="_compute_insurance_counts", groups=GROUP_INSURANCE_AM
+        string="Open Request Count",
+        compute="_compute_insurance_counts",
+        groups=GROUP_INSURANCE_AM,
     )
     insurance_currency_id = fields.Many2one(
         "res.currency", compute="_compute_insurance_currency_id"

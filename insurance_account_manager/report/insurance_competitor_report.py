@@ -76,7 +76,7 @@ class InsuranceCompetitorReport(models.Model):
     won_back = fields.Boolean(
         readonly=True, help="The client holds the line with us again, from a later start date."
     )
-    won_back_count = fields.Integer(string="Won Back", readonly=True)
+    won_back_count = fields.Integer(string="Lines Won Back", readonly=True)
 
     @api.model
     def _view_query(self):
