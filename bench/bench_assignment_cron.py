@@ -121,7 +121,6 @@ def build_managers(env, size, rng):
             {
                 "name": f"Bench Manager {n}",
                 "login": f"bench_manager_{n}_{size}",
-                "is_account_manager": True,
                 # room for everyone (weights up to 5): measure the work
                 "insurance_capacity": 5 * size,
                 "groups_id": [Command.link(group.id), Command.link(salesman.id)],
@@ -143,6 +142,8 @@ def build_managers(env, size, rng):
             for user in users
         ]
     )
+    # licensed first: Settings require a valid qualification to take clients
+    users.write({"is_account_manager": True})
     per_user = -(-size // MANAGERS)
     teams = env["crm.team"].create(
         [

@@ -174,9 +174,9 @@ def create_people(env, size, rng):
     n_teams = max(2, n_managers // 20)
     # capacity units for three times a manager's share of the book (weights 5, 2, 1)
     capacity = 3 * 1.5 * size["clients"] / n_managers + 50
-    managers = users(
-        "Manager", n_managers, am, is_account_manager=True, insurance_capacity=capacity
-    )
+    # managers take clients once their licences are on file (Settings require
+    # a valid qualification to become an account manager)
+    managers = users("Manager", n_managers, am, insurance_capacity=capacity)
     leads = users("Team Lead", n_teams, lead_group)
     handlers = users("Claims Handler", max(2, n_managers // 20), handler_group)
     seniors = managers[: max(2, n_managers // 10)]
@@ -208,6 +208,7 @@ def create_people(env, size, rng):
     lines = env["insurance.line"].search([])
     today = date.today()
     qualifications = []
+    lapsed = {}  # licences that expired after their manager took clients
     for user in managers:
         chosen = (
             lines if user in seniors else lines.browse(rng.sample(lines.ids, rng.randint(4, 6)))
@@ -220,6 +221,8 @@ def create_people(env, size, rng):
             if roll < 0.12
             else today + timedelta(days=rng.randint(200, 1500))
         )
+        if expiry < today:
+            lapsed[user.id], expiry = expiry, today
         qualifications.append(
             {
                 "user_id": user.id,
@@ -230,7 +233,11 @@ def create_people(env, size, rng):
                 "line_ids": [Command.set(chosen.ids)],
             }
         )
-    env["insurance.qualification"].with_context(tracking_disable=True).create(qualifications)
+    Qualification = env["insurance.qualification"].with_context(tracking_disable=True)
+    created = Qualification.create(qualifications)
+    managers.write({"is_account_manager": True})
+    for qualification in created.filtered(lambda q: q.user_id.id in lapsed):
+        qualification.date_expiry = lapsed[qualification.user_id.id]
     for index, user in enumerate(managers):
         if rng.random() < 0.03:
             backup = members[index % n_teams][0]

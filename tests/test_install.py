@@ -16,6 +16,7 @@ import psycopg2
 import pytest
 
 ADDON = "insurance_account_manager"
+REQUIRE_QUALIFICATION = "insurance_account_manager.require_qualification"
 
 
 def _config():
@@ -120,9 +121,21 @@ def test_install_on_empty_database_upgrade_then_uninstall(scratch_db):
         f" AND d.model = 'ir.cron' AND d.module = '{ADDON}'"
         " AND d.name = 'ir_cron_recompute_insurance_tiers'",
     )
+    # a new database requires a qualification to take clients: no parameter
+    # (missing reads as on). A database of 18.0.1.1.0, where missing meant off,
+    # keeps it off through the upgrade: the migration writes it out.
+    require = f"SELECT value FROM ir_config_parameter WHERE key = '{REQUIRE_QUALIFICATION}'"
+    assert _query(scratch_db, require) == []
+    _query(
+        scratch_db,
+        f"UPDATE ir_module_module SET latest_version = '18.0.1.1.0' WHERE name = '{ADDON}'"
+        " RETURNING 1",
+        commit=True,
+    )
     upgrade = _odoo("server", "-d", scratch_db, "-u", ADDON, "--stop-after-init")
     assert upgrade.returncode == 0, upgrade.stderr[-3000:]
     assert not _errors(upgrade.stderr), _errors(upgrade.stderr)
+    assert _query(scratch_db, require) == [("False",)]
     assert _query(
         scratch_db, "SELECT load_weight FROM insurance_client_tier WHERE code = 'key'"
     ) == [(7.5,)]

@@ -5,12 +5,11 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
-from odoo.tools.mail import generate_tracking_message_id
 from odoo.tools.sql import create_index
 
 from ..tools import service, validation
 from .res_partner import with_rule_fields
-from .res_partner_assignment import init_manager_copy_column
+from .res_partner_assignment import init_manager_copy_column, insert_tracking_notes
 
 # Policies switched to "expired" by one run of the scheduled action; the
 # cron re-triggers itself while more remain (ir.cron progress API).
@@ -537,43 +536,23 @@ class InsurancePolicy(models.Model):
 
     def _renewal_log_opened(self, requests):
         """Log on each renewed term of ``requests`` the message its renewal
-        state's tracking would post (Renewal: Renewal Open), all inserted by
-        one create instead of a round of queries per policy."""
+        state's tracking would post (Renewal: Renewal Open): a note by the
+        current user holding that tracking value, all inserted by one
+        statement (insert_tracking_notes, as the tier and manager changes)
+        instead of a round of queries per policy."""
         if not requests:
             return
-        requests = requests.sudo()
         Policy = self.sudo()
-        col_info = Policy.fields_get(["renewal_state"], attributes=("string", "type", "selection"))[
-            "renewal_state"
-        ]
-        Tracking = self.env["mail.tracking.value"]
-        author_id, email_from = Policy._message_compute_author(raise_on_email=False)
-        base = {
-            "author_id": author_id,
-            "email_from": email_from,
-            "model": self._name,
-            "message_type": "notification",
-            "is_internal": True,
-            "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
-            "email_add_signature": False,
-            "message_id": generate_tracking_message_id("message-notify"),
-            "record_alias_domain_id": False,
-            "record_company_id": False,
-            "record_name": False,
-            "reply_to": self.env["mail.thread"]._notify_get_reply_to(default=email_from)[False],
-        }
-        renewed = requests.renewed_policy_id
-        # as the tracking's own messages, no body: the tracking value says it
-        # (a body would be sanitised message by message)
-        messages = Policy._message_create(
-            [dict(base, res_id=policy.id, body="") for policy in renewed]
+        fname = "renewal_state"
+        col_info = Policy.fields_get([fname], attributes=("string", "type", "selection"))[fname]
+        renewed = requests.sudo().renewed_policy_id
+        # one tracking value for all: the same field, from nothing to open
+        tracking = self.env["mail.tracking.value"]._create_tracking_values(
+            False, "open", fname, col_info, renewed[:1]
         )
-        # mail.message creates the tracking values of its messages one message
-        # at a time: all of them in one create here
-        tracking = Tracking._create_tracking_values(
-            False, "open", "renewal_state", col_info, renewed[:1]
+        insert_tracking_notes(
+            self.env, [(self._name, policy_id, [tracking]) for policy_id in renewed.ids]
         )
-        Tracking.sudo().create([dict(tracking, mail_message_id=message.id) for message in messages])
 
     @api.model
     def _renewal_lock(self, policies):

@@ -1,6 +1,6 @@
 from collections import defaultdict
 
-from odoo import Command, _, api, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, email_normalize
 from odoo.tools.sql import column_exists, create_column, create_index, table_exists
@@ -64,12 +64,15 @@ class InsuranceServiceRequest(models.Model):
         default=_default_type_id,
         check_company=True,
     )
-    type_code = fields.Selection(related="type_id.code", store=True, index=True, string="Kind")
+    type_code = fields.Selection(
+        related="type_id.code", store=True, precompute=True, index=True, string="Kind"
+    )
     stage_id = fields.Many2one(
         "insurance.service.stage",
         string="Stage",
         compute="_compute_stage_id",
         store=True,
+        precompute=True,
         readonly=False,
         index=True,
         tracking=True,
@@ -79,7 +82,7 @@ class InsuranceServiceRequest(models.Model):
         domain="[('type_ids', 'in', type_id)]",
     )
     stage_state = fields.Selection(
-        related="stage_id.state", store=True, index=True, string="Status"
+        related="stage_id.state", store=True, precompute=True, index=True, string="Status"
     )
     color = fields.Integer()
     description = fields.Html()
@@ -98,6 +101,7 @@ class InsuranceServiceRequest(models.Model):
         string="Accountable Manager",
         related="partner_id.account_manager_id",
         store=True,
+        precompute=True,
         index=True,
         tracking=True,
         # a related field takes the groups of its source (account managers):
@@ -109,6 +113,7 @@ class InsuranceServiceRequest(models.Model):
     backup_manager_id = fields.Many2one(
         related="partner_id.backup_manager_id",
         store=True,
+        precompute=True,
         index="btree_not_null",
         string="Backup Manager",
         tracking=False,
@@ -117,6 +122,7 @@ class InsuranceServiceRequest(models.Model):
         "insurance.client.tier",
         related="partner_id.insurance_tier_id",
         store=True,
+        precompute=True,
         string="Tier",
         groups="insurance_account_manager.insurance_group_service_handler",
     )
@@ -125,6 +131,7 @@ class InsuranceServiceRequest(models.Model):
         PRIORITIES,
         compute="_compute_priority",
         store=True,
+        precompute=True,
         readonly=False,
         index=True,
         tracking=True,
@@ -150,6 +157,7 @@ class InsuranceServiceRequest(models.Model):
         string="Department",
         compute="_compute_team_id",
         store=True,
+        precompute=True,
         readonly=False,
         check_company=True,
         index="btree_not_null",
@@ -168,7 +176,11 @@ class InsuranceServiceRequest(models.Model):
     )
     date_deadline = fields.Date(string="Deadline", tracking=True)
     date_closed = fields.Datetime(
-        string="Closed On", compute="_compute_date_closed", store=True, copy=False
+        string="Closed On",
+        compute="_compute_date_closed",
+        store=True,
+        precompute=True,
+        copy=False,
     )
 
     def _auto_init(self):
@@ -299,39 +311,47 @@ class InsuranceServiceRequest(models.Model):
         requests._subscribe_accountable_managers()
         return requests
 
+    def _check_company(self, fnames=None):
+        """The ORM's company check, per company of the requests instead of per
+        request: the records each field links, for all the requests of one
+        company, are filtered once with that company's domain (the ORM builds
+        and filters the domain once per request and field, most of the time
+        of a batch create, e.g. the renewal generator's 500 requests). Any
+        inconsistency is left to the ORM's own check, which names the
+        records."""
+        if fnames is None or {"company_id", "company_ids"} & set(fnames):
+            fnames = self._fields
+        names = [
+            name
+            for name in fnames
+            if self._fields[name].relational and self._fields[name].check_company
+        ]
+        if len(self) < 2 or any(self._fields[name].company_dependent for name in names):
+            return super()._check_company(fnames)
+        for company, requests in self.sudo().grouped("company_id").items():
+            for name in names:
+                corecords = requests.mapped(name)
+                if not corecords:
+                    continue
+                domain = corecords._check_company_domain(company)
+                if domain and corecords != corecords.with_context(
+                    active_test=False
+                ).filtered_domain(domain):
+                    return super()._check_company(fnames)
+        return None
+
     def _subscribe_accountable_managers(self):
         """Each request's accountable manager follows it: the follower rows of
-        the whole batch are inserted by one create (message_subscribe takes one
-        set of partners for all records, so it costs a round per manager)."""
-        pairs = {
-            (request.id, request.user_id.partner_id.id)
+        the whole batch are inserted by one statement, existing followers left
+        as they are (res.partner._insurance_follow; message_subscribe takes
+        one set of partners for all records, so it costs a round per
+        manager)."""
+        rows = [
+            (self._name, request.id, request.user_id.partner_id.id)
             for request in self.sudo()
             if request.user_id.partner_id
-        }
-        if not pairs:
-            return
-        Followers = self.env["mail.followers"].sudo()
-        existing = Followers.search_fetch(
-            [
-                ("res_model", "=", self._name),
-                ("res_id", "in", list({res_id for res_id, _partner in pairs})),
-                ("partner_id", "in", list({partner for _res_id, partner in pairs})),
-            ],
-            ["res_id", "partner_id"],
-        )
-        pairs -= {(follower.res_id, follower.partner_id.id) for follower in existing}
-        subtype_ids = self.env["mail.message.subtype"]._default_subtypes(self._name)[0]
-        Followers.create(
-            [
-                {
-                    "res_model": self._name,
-                    "res_id": res_id,
-                    "partner_id": partner_id,
-                    "subtype_ids": [Command.set(subtype_ids)],
-                }
-                for res_id, partner_id in sorted(pairs)
-            ]
-        )
+        ]
+        self.env["res.partner"]._insurance_follow(rows)
 
     def write(self, vals):
         self._check_subject_write(vals)

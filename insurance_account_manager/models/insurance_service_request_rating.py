@@ -1,4 +1,4 @@
-from odoo import _, models
+from odoo import _, fields, models
 from odoo.exceptions import AccessError
 
 RATING_TEMPLATE = "insurance_account_manager.mail_template_insurance_service_request_rating"
@@ -12,6 +12,18 @@ class InsuranceServiceRequest(models.Model):
 
     _name = "insurance.service.request"
     _inherit = ["rating.mixin", "insurance.service.request"]
+
+    # computed with the other stored fields of a new request, in its INSERT:
+    # a request being created has no rating yet (see below)
+    rating_last_value = fields.Float(
+        compute="_compute_rating_last_value", store=True, precompute=True
+    )
+
+    def _compute_rating_last_value(self):
+        # records being created (a create's precomputation) have no rating: no query
+        new = self.filtered(lambda request: not request._origin)
+        new.rating_last_value = 0
+        return super(InsuranceServiceRequest, self - new)._compute_rating_last_value()
 
     def write(self, vals):
         opening = self.browse()

@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
 
 from ..tools import service, validation
 from .res_partner import GROUP_INSURANCE_ADMIN
@@ -37,15 +38,25 @@ class InsuranceServiceRequest(models.Model):
     # stored, so that a list or kanban of requests does not read their policies
     # (filled in SQL on a live book: see _auto_init in insurance_service_request.py)
     currency_id = fields.Many2one(
-        "res.currency", compute="_compute_currency_id", compute_sudo=True, store=True
+        "res.currency",
+        compute="_compute_currency_id",
+        compute_sudo=True,
+        store=True,
+        precompute=True,
     )
     previous_premium = fields.Monetary(string="Current Premium", readonly=True, copy=False)
     new_premium = fields.Monetary(string="Renewal Premium", tracking=True)
     premium_rise_percent = fields.Float(
-        string="Premium Change (%)", compute="_compute_premium_rise", store=True
+        string="Premium Change (%)",
+        compute="_compute_premium_rise",
+        store=True,
+        precompute=True,
     )
     is_premium_rise_flagged = fields.Boolean(
-        string="Premium Rise Above Threshold", compute="_compute_premium_rise", store=True
+        string="Premium Rise Above Threshold",
+        compute="_compute_premium_rise",
+        store=True,
+        precompute=True,
     )
     new_policy_id = fields.Many2one(
         "insurance.policy", string="Next Term", readonly=True, copy=False, check_company=True
@@ -270,13 +281,25 @@ class InsuranceServiceRequest(models.Model):
                     "date_deadline": policy.date_end,
                 }
             )
-        requests = (
-            self.sudo()
-            .with_context(mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True)
-            .create(vals_list)
+        # no chatter work per request (creation log, auto-subscription loop,
+        # tracking): the accountable managers follow them through the create
+        # (one statement), the audit is the renewed terms' messages below
+        requests = self.sudo().with_context(tracking_disable=True).create(vals_list)
+        # the terms' renewal state, in one statement (the ORM writes 100 rows
+        # per UPDATE; no field depends on it); the message below is its
+        # tracking, one per term
+        policies.flush_recordset(["renewal_state"])
+        self.env.cr.execute(
+            SQL(
+                "UPDATE insurance_policy SET renewal_state = 'open', write_uid = %s, "
+                "write_date = %s WHERE id = ANY(%s)",
+                self.env.uid,
+                self.env.cr.now(),
+                policies.ids,
+            )
         )
-        # the message below is the renewal state's tracking, one per term
-        policies.sudo().with_context(mail_notrack=True).write({"renewal_state": "open"})
+        policies.invalidate_recordset(["renewal_state", "write_uid", "write_date"])
+        policies.modified(["renewal_state"])
         policies._renewal_log_opened(requests)
         return requests
 

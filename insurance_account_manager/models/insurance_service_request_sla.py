@@ -31,19 +31,28 @@ class InsuranceServiceRequest(models.Model):
 
     # SLA
     sla_id = fields.Many2one(
-        "insurance.service.sla", string="SLA Rule", compute="_compute_sla_id", store=True
+        "insurance.service.sla",
+        string="SLA Rule",
+        compute="_compute_sla_id",
+        store=True,
+        precompute=True,
     )
     sla_deadline = fields.Datetime(
-        string="SLA Deadline", compute="_compute_sla_deadline", store=True, index=True
+        string="SLA Deadline",
+        compute="_compute_sla_deadline",
+        store=True,
+        precompute=True,
+        index=True,
     )
     sla_at_risk_at = fields.Datetime(
-        string="At Risk From", compute="_compute_sla_deadline", store=True
+        string="At Risk From", compute="_compute_sla_deadline", store=True, precompute=True
     )
     sla_state = fields.Selection(
         SLA_STATES,
         string="SLA",
         compute="_compute_sla_state",
         store=True,
+        precompute=True,
         index=True,
         help="Refreshed by the SLA scheduled action; breaches are escalated to the team lead.",
     )

@@ -99,11 +99,21 @@ class ResConfigSettings(models.TransientModel):
         config_parameter=CANDIDATE_MIN_RATINGS_PARAM,
         default=DEFAULT_CANDIDATE_MIN_RATINGS,
     )
+    # stored as "True" / "False" by get_values / set_values, not config_parameter:
+    # Odoo deletes the parameter of a Boolean turned off, and a missing parameter
+    # means on (the default)
     insurance_require_qualification = fields.Boolean(
         string="Managers Need a Valid Qualification",
-        config_parameter=REQUIRE_QUALIFICATION_PARAM,
+        default=True,
         help="Only a user with a valid qualification (licence not expired) can take clients.",
     )
+
+    def get_values(self):
+        res = super().get_values()
+        res["insurance_require_qualification"] = self.env[
+            "res.users"
+        ]._insurance_require_qualification()
+        return res
 
     def set_values(self):
         for setting in self:
@@ -124,4 +134,8 @@ class ResConfigSettings(models.TransientModel):
                 raise ValidationError(_("The minimum number of ratings cannot be negative."))
             if not 0 <= setting.insurance_incentive_pool < 1e15:
                 raise ValidationError(_("The incentive pool cannot be negative."))
-        return super().set_values()
+        result = super().set_values()
+        self.env["ir.config_parameter"].sudo().set_param(
+            REQUIRE_QUALIFICATION_PARAM, str(bool(self[:1].insurance_require_qualification))
+        )
+        return result

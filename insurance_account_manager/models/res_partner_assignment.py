@@ -125,10 +125,12 @@ def insert_tracking_notes(env, notes):
     """Post tracking notes in one statement, as mail's tracking would at
     commit: for each (model, res id, tracking values) of ``notes``, one log
     note by the current user (subtype Note, empty body) holding those
-    tracking values (the dicts of ``mail.tracking.value._create_tracking_values``).
-    Used where the server changes many records in SQL (manager and tier
-    changes): the audit stays one message per record, without a round of
-    queries per record."""
+    tracking values (the dicts of ``mail.tracking.value._create_tracking_values``
+    of a many2one, selection, char or boolean field: the integer and char
+    columns). Used where the server changes many records at once (manager and
+    tier changes, the renewal state of renewed terms): the audit stays one
+    message per record, without a round of queries per record. One note per
+    record of ``notes``."""
     if not notes:
         return
     author_id, email_from = env["mail.thread"]._message_compute_author(
@@ -145,10 +147,10 @@ def insert_tracking_notes(env, notes):
             values["models"].append(model_name)
             values["res_ids"].append(res_id)
             values["field_ids"].append(value["field_id"])
-            values["old_ints"].append(value["old_value_integer"])
-            values["new_ints"].append(value["new_value_integer"])
-            values["old_chars"].append(value["old_value_char"])
-            values["new_chars"].append(value["new_value_char"])
+            values["old_ints"].append(value.get("old_value_integer"))
+            values["new_ints"].append(value.get("new_value_integer"))
+            values["old_chars"].append(value.get("old_value_char"))
+            values["new_chars"].append(value.get("new_value_char"))
     now = env.cr.now()
     env.cr.execute(
         SQL(

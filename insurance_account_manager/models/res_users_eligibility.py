@@ -1,13 +1,27 @@
-from odoo import _, api, models
+from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 REQUIRE_QUALIFICATION_PARAM = "insurance_account_manager.require_qualification"
+# The parameter holds "True" or "False"; a database without it requires a
+# qualification (the default of a new database). The upgrade to 18.0.1.2.0
+# writes "False" where an older database had left the option off, so an
+# administrator's choice is never flipped.
+REQUIRE_QUALIFICATION_OFF = ("", "0", "false")
 
 
 class ResUsers(models.Model):
     """Eligibility (DESIGN S10, S12): who may take clients."""
 
     _inherit = "res.users"
+
+    # the requests this user handled: the team leads' rule on the candidate
+    # managers goes through them (record rules search as superuser)
+    insurance_handled_request_ids = fields.One2many(
+        "insurance.service.request",
+        "handler_id",
+        string="Handled Requests",
+        groups="insurance_account_manager.insurance_group_admin",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -21,12 +35,17 @@ class ResUsers(models.Model):
             self._check_insurance_qualified()
         return result
 
+    @api.model
+    def _insurance_require_qualification(self):
+        """Whether Settings require a valid qualification to take clients (on
+        unless an administrator turned it off)."""
+        value = self.env["ir.config_parameter"].sudo().get_param(REQUIRE_QUALIFICATION_PARAM)
+        return value is False or value.strip().lower() not in REQUIRE_QUALIFICATION_OFF
+
     def _check_insurance_qualified(self):
         """When Settings require it, a user takes clients only with a valid
         qualification (an active licence that has not expired)."""
-        if not self or not self.env["ir.config_parameter"].sudo().get_param(
-            REQUIRE_QUALIFICATION_PARAM
-        ):
+        if not self or not self._insurance_require_qualification():
             return
         qualified = (
             self.env["insurance.qualification"]

@@ -159,6 +159,23 @@ class InsuranceCommon(TransactionCase):
         )
 
     @classmethod
+    def _make_account_managers(cls, users, **values):
+        """``users`` take clients (``is_account_manager``, and ``values``).
+        Settings require a valid qualification to become a manager (on by
+        default): each of ``users`` without a valid one first gets a licence
+        for every line of business (test_scorecard_rating.py proves the
+        refusal, and that the switch off lets an unqualified user through)."""
+        users = users.sudo()
+        qualified = (
+            cls.env["insurance.qualification"]
+            .sudo()
+            .search([("user_id", "in", users.ids), ("is_valid", "=", True)])
+            .user_id
+        )
+        cls._licence_every_line(users - qualified)
+        users.write({"is_account_manager": True, **values})
+
+    @classmethod
     def _create_claim(cls, policy, **values):
         return cls.env["insurance.claim"].create(
             {

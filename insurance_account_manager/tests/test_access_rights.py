@@ -146,7 +146,7 @@ class TestAccessRights(InsuranceCommon):
         self.assertEqual(self.claim_shenyang.with_user(self.user_am).amount_claimed, 0)
 
     def test_manager_field_read_only_below_team_lead(self):
-        self.user_am.is_account_manager = True  # takes clients: may become a manager
+        self._make_account_managers(self.user_am)  # takes clients: may become a manager
         form = Form(self.client_harbin.with_user(self.user_am))
         with self.assertRaises(AssertionError):
             form.account_manager_id = self.user_am_2

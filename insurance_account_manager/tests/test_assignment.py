@@ -65,7 +65,6 @@ class AssignmentCommon(InsuranceCommon):
             1,
         )
         cls.managers = cls.user_am | cls.user_am_2 | cls.user_am_other
-        cls.managers.write({"is_account_manager": True, "insurance_capacity": 20})
         # the common book: Harbin (2 policies) is general, Dalian and Shenyang retail
         cls.client_harbin.insurance_tier_id = cls.tier_general
         (cls.client_dalian | cls.client_shenyang).insurance_tier_id = cls.tier_retail
@@ -89,6 +88,8 @@ class AssignmentCommon(InsuranceCommon):
                 },
             ]
         )
+        # licensed first: Settings require a valid qualification to take clients
+        cls._make_account_managers(cls.managers, insurance_capacity=20)
         Rule = cls.env["insurance.assignment.rule"]
         Rule.search([]).active = False  # the rules of the demo data, if any
         cls.rule_key = Rule.create(

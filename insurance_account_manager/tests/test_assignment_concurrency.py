@@ -44,13 +44,12 @@ class TestAssignmentConcurrency(BaseCase):
                             env.ref("insurance_account_manager.insurance_group_account_manager").id
                         )
                     ],
-                }
-            )
-            env["insurance.qualification"].create(
-                {
-                    "user_id": self.manager.id,
-                    "licence_number": "CONC-1",
-                    "line_ids": [Command.set(motor.ids)],
+                    # a valid licence: Settings require one to take clients
+                    "insurance_qualification_ids": [
+                        Command.create(
+                            {"licence_number": "CONC-1", "line_ids": [Command.set(motor.ids)]}
+                        )
+                    ],
                 }
             )
             # the other rules (demo data) would place what this rule refuses

@@ -19,8 +19,8 @@ class TestDuplicateClients(InsuranceRpcCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        (cls.user_am | cls.user_am_2 | cls.user_am_other).write(
-            {"is_account_manager": True, "insurance_capacity": 50}
+        cls._make_account_managers(
+            cls.user_am | cls.user_am_2 | cls.user_am_other, insurance_capacity=50
         )
         # David Okafor's client, of another team than Zhang Lead's
         cls.client_shenyang.write(

@@ -252,8 +252,7 @@ class TestReassign(AssignmentCommon):
         batch.with_user(self.user_lead).action_undo()
         self.assertEqual(self.client_shenyang.account_manager_id, other)
         # a batch that moves a client of another team stays out of the lead's reach
-        self.user_admin.is_account_manager = True  # an administrator who takes clients
-        self._licence_every_line(self.user_admin)
+        self._make_account_managers(self.user_admin)  # an administrator who takes clients
         wizard = self._wizard(
             partner_ids=[(6, 0, self.client_shenyang.ids)], target_user_id=self.user_admin.id
         )

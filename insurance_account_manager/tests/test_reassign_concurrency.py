@@ -38,6 +38,7 @@ class TestReassignConcurrency(BaseCase):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
             group = "insurance_account_manager.insurance_group_"
+            lines = env["insurance.line"].with_context(active_test=False).search([])
 
             def user(login, name, role, capacity=100.0):
                 return env["res.users"].create(
@@ -47,6 +48,15 @@ class TestReassignConcurrency(BaseCase):
                         "is_account_manager": True,
                         "insurance_capacity": capacity,
                         "groups_id": [Command.link(env.ref(group + role).id)],
+                        # a valid licence: Settings require one to take clients
+                        "insurance_qualification_ids": [
+                            Command.create(
+                                {
+                                    "licence_number": f"CONC-{login}",
+                                    "line_ids": [Command.set(lines.ids)],
+                                }
+                            )
+                        ],
                     }
                 )
 

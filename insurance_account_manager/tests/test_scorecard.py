@@ -43,7 +43,7 @@ class ScorecardCommon(InsuranceCommon):
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env
-        (cls.user_am | cls.user_am_2 | cls.user_am_other).write({"is_account_manager": True})
+        cls._make_account_managers(cls.user_am | cls.user_am_2 | cls.user_am_other)
         Partner = env["res.partner"]
         cls.client_qiqihar = Partner.create(
             {
@@ -365,7 +365,7 @@ class TestScorecard(ScorecardCommon):
                 name=f"Manager {index}",
                 groups="insurance_account_manager.insurance_group_account_manager",
             )
-        users.write({"is_account_manager": True})
+        self._make_account_managers(users)
         self.team.write({"crm_team_member_ids": [Command.create({"user_id": u.id}) for u in users]})
         for index, user in enumerate(users):
             for number in range(2):

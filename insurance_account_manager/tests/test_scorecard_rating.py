@@ -4,11 +4,12 @@ twice, candidate managers, and who may take clients."""
 
 from datetime import date, timedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
-from .common import InsuranceRpcCase
+from ..models.res_users_eligibility import REQUIRE_QUALIFICATION_PARAM
+from .common import GROUP_AM, GROUP_LEAD, InsuranceRpcCase
 
 
 @tagged("post_install", "-at_install", "insurance")
@@ -18,7 +19,7 @@ class TestScorecardRating(InsuranceRpcCase):
         super().setUpClass()
         cls.client_harbin.email = "risk@harbin-boiler.example.com"
         cls.client_dalian.email = "ops@dalian-port.example.com"
-        cls.user_am.is_account_manager = True
+        cls._make_account_managers(cls.user_am)
         cls.general = cls.env["insurance.service.type"]._get_by_code("general")
         cls.stage_done = cls.general.stage_ids.filtered(lambda s: s.state == "won")[:1]
         cls.stage_cancel = cls.general.stage_ids.filtered(lambda s: s.state == "lost")[:1]
@@ -107,10 +108,30 @@ class TestScorecardRating(InsuranceRpcCase):
         self.assertEqual(again.filtered(lambda c: c.user_id == self.user_am), card)
         self.assertEqual(len(card.activity_ids), 1)
 
+    def test_rating_shows_on_the_request(self):
+        """The form (Satisfaction group) and the kanban card show the client's
+        rating, which the request's manager and handler read."""
+        request = self._request(handler_id=self.user_handler.id)
+        request.stage_id = self.stage_done
+        rating = request.rating_ids
+        request.sudo().rating_apply(2, token=rating.access_token, feedback="Nobody called back.")
+        views = request.get_views([(False, "form"), (False, "kanban")])["views"]
+        self.assertIn('name="satisfaction"', views["form"]["arch"])
+        self.assertIn("rating_last_feedback", views["form"]["arch"])
+        self.assertIn("o_insurance_rating", views["kanban"]["arch"])
+        for user in (self.user_am, self.user_handler):
+            [values] = request.with_user(user).read(
+                ["rating_last_value", "rating_last_text", "rating_last_feedback"]
+            )
+            self.assertEqual(
+                (values["rating_last_value"], values["rating_last_text"]), (2.0, "ko"), user.name
+            )
+            self.assertEqual(values["rating_last_feedback"], "Nobody called back.")
+
     def test_candidate_managers(self):
         handled = [self._request(handler_id=self.user_handler.id) for _i in range(3)]
         by_am = [self._request(handler_id=self.user_am_2.id) for _i in range(3)]
-        self.user_am_2.is_account_manager = True
+        self._make_account_managers(self.user_am_2)
         for request in handled + by_am:
             request.stage_id = self.stage_done
             self._rate(request, 5)
@@ -126,18 +147,92 @@ class TestScorecardRating(InsuranceRpcCase):
         )
         self.env.flush_all()
         self.assertNotIn(self.user_handler, Candidate.search([]).user_id)
-        self.assertEqual(
-            Candidate.with_user(self.user_lead).search_count([]), Candidate.search_count([])
-        )
         with self.assertRaises(AccessError):
             Candidate.with_user(self.user_am).search([])
 
-    def test_only_qualified_users_take_clients(self):
-        self.env["ir.config_parameter"].set_param(
-            "insurance_account_manager.require_qualification", "1"
+    def test_candidate_managers_per_team_lead(self):
+        """A team lead sees the candidates who handled requests of the clients
+        of their teams' managers; an administrator all; no one else any."""
+        lead_south = new_test_user(
+            self.env, login="iam_sc_lead_south", name="Wang South", groups=GROUP_LEAD
         )
+        self.env["crm.team"].create(
+            {
+                "name": "South",
+                "user_id": lead_south.id,
+                "crm_team_member_ids": [Command.create({"user_id": self.user_am_other.id})],
+            }
+        )
+        self.client_shenyang.email = "ops@shenyang-brewery.example.com"
+        # Hu Handler serves Harbin (Li Wei, Northeast), Ivan Internal Shenyang (South)
+        for handler, client in (
+            (self.user_handler, self.client_harbin),
+            (self.user_internal, self.client_shenyang),
+        ):
+            for _i in range(3):
+                request = self._request(client, handler_id=handler.id)
+                request.stage_id = self.stage_done
+                self._rate(request, 5)
+        self.env.flush_all()
+        both = self.user_handler | self.user_internal
+        self.assertEqual(self.env["insurance.report.candidate"].search([]).user_id, both)
+
+        def seen(user):
+            rows = self.rpc(user, "insurance.report.candidate", "search_read", [], ["user_id"])
+            return {row["user_id"][0] for row in rows}
+
+        self.assertEqual(seen(self.user_lead), {self.user_handler.id})
+        self.assertEqual(seen(lead_south), {self.user_internal.id})
+        self.assertEqual(seen(self.user_admin), set(both.ids))
+        # the lead cannot read another team's candidate by id either
+        self.assertRpcRefused(
+            self.user_lead,
+            "insurance.report.candidate",
+            "read",
+            [self.user_internal.id],
+            ["rating_avg"],
+            errors=("odoo.exceptions.AccessError",),
+        )
+        for user in (self.user_am, self.user_handler, self.user_internal, self.user_portal):
+            self.assertRpcRefused(
+                user,
+                "insurance.report.candidate",
+                "search_read",
+                [],
+                ["user_id"],
+                errors=("odoo.exceptions.AccessError",),
+            )
+        # a handler's requests are not readable through the new user field
+        self.assertRpcRefused(
+            self.user_lead,
+            "res.users",
+            "read",
+            [self.user_handler.id],
+            ["insurance_handled_request_ids"],
+            errors=("odoo.exceptions.AccessError",),
+        )
+
+    def test_only_qualified_users_take_clients(self):
+        """On by default (a new database has no parameter): an unqualified user
+        is refused, on write, on create and over RPC; an expired licence is no
+        qualification."""
+        self.env["ir.config_parameter"].set_param(REQUIRE_QUALIFICATION_PARAM, False)
+        self.assertTrue(self.env["res.users"]._insurance_require_qualification())
         with self.assertRaisesRegex(ValidationError, "valid qualification"):
             self.user_am_2.is_account_manager = True
+        with self.assertRaisesRegex(ValidationError, "valid qualification"):
+            new_test_user(
+                self.env, login="iam_sc_unqualified", groups=GROUP_AM, is_account_manager=True
+            )
+        self.assertRpcRefused(
+            self.env.ref("base.user_admin"),
+            "res.users",
+            "write",
+            [self.user_am_2.id],
+            {"is_account_manager": True},
+            errors=("odoo.exceptions.ValidationError",),
+            message="valid qualification",
+        )
         Qualification = self.env["insurance.qualification"]
         expired = Qualification.create(
             {
@@ -150,9 +245,32 @@ class TestScorecardRating(InsuranceRpcCase):
         )
         with self.assertRaisesRegex(ValidationError, "valid qualification"):
             self.user_am_2.is_account_manager = True
+        expired.active = False
         expired.date_expiry = date(2099, 1, 1)
+        with self.assertRaisesRegex(ValidationError, "valid qualification"):
+            self.user_am_2.is_account_manager = True
+        expired.active = True
         self.user_am_2.is_account_manager = True
         self.assertTrue(self.user_am_2.is_account_manager)
+
+    def test_switch_off_lets_unqualified_users_through(self):
+        """Settings show the switch on by default; off is written out (Odoo
+        would delete the parameter of a Boolean turned off, which reads as on)
+        and lets an unqualified user take clients; on again refuses."""
+        ICP = self.env["ir.config_parameter"]
+        ICP.set_param(REQUIRE_QUALIFICATION_PARAM, False)
+        Settings = self.env["res.config.settings"]
+        self.assertTrue(Settings.create({}).insurance_require_qualification)
+        Settings.create({"insurance_require_qualification": False}).execute()
+        self.assertEqual(ICP.get_param(REQUIRE_QUALIFICATION_PARAM), "False")
+        self.assertFalse(Settings.create({}).insurance_require_qualification)
+        self.user_am_2.is_account_manager = True
+        self.assertTrue(self.user_am_2.is_account_manager)
+        self.assertFalse(self.user_am_2.insurance_qualification_ids)
+        Settings.create({"insurance_require_qualification": True}).execute()
+        self.assertEqual(ICP.get_param(REQUIRE_QUALIFICATION_PARAM), "True")
+        with self.assertRaisesRegex(ValidationError, "valid qualification"):
+            self.user_am_other.is_account_manager = True
 
     def test_ratings_are_the_clients_own(self):
         request = self._request()

@@ -31,15 +31,15 @@ class TestSecurityManagers(InsuranceRpcCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        (cls.user_am | cls.user_am_2 | cls.user_am_other).is_account_manager = True
-        # users who must never become a manager, however they are flagged
-        cls.user_portal.is_account_manager = True
-        cls.user_internal.is_account_manager = True
-        cls.user_handler.is_account_manager = True
+        # the moves here are about rights, targets and capacity, not licences:
+        # every manager holds a licence for every line
+        cls._make_account_managers(cls.user_am | cls.user_am_2 | cls.user_am_other)
+        # users who must never become a manager, however they are flagged (and licensed)
+        cls._make_account_managers(cls.user_portal | cls.user_internal | cls.user_handler)
         cls.user_gone = new_test_user(
             cls.env, login="iam_sec_gone", name="Gao Gone", groups=GROUP_AM
         )
-        cls.user_gone.write({"is_account_manager": True, "active": False})
+        cls._make_account_managers(cls.user_gone, active=False)
         cls.user_no_clients = new_test_user(
             cls.env, login="iam_sec_noclients", name="Nora Noclients", groups=GROUP_AM
         )
@@ -52,10 +52,8 @@ class TestSecurityManagers(InsuranceRpcCase):
             company_id=cls.company_b.id,
             company_ids=[Command.set(cls.company_b.ids)],
         )
-        cls.user_south.is_account_manager = True
+        cls._make_account_managers(cls.user_south)
         cls.outsiders = cls.user_handler | cls.user_internal | cls.user_portal
-        # the moves here are about rights, targets and capacity, not licences
-        cls._licence_every_line(cls.user_am | cls.user_am_2 | cls.user_am_other | cls.user_south)
 
     def _wizard(self, user, clients, target, **values):
         """A reassignment wizard created over RPC by ``user``: its id."""

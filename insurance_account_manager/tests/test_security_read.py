@@ -519,7 +519,7 @@ class TestSecurityRead(InsuranceRpcCase):
         self.assertTrue(self.client_harbin.is_insurance_client)
         self.assertFalse(self.insurer.is_insurance_client)
         # an account manager (who takes clients) creates a client, as from the Clients menu
-        self.user_am.is_account_manager = True
+        self._make_account_managers(self.user_am)
         new_id = self.rpc(
             self.user_am,
             "res.partner",

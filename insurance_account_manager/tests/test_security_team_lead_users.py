@@ -14,8 +14,8 @@ class TestTeamLeadManagers(InsuranceRpcCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        (cls.user_am | cls.user_am_2 | cls.user_am_other).write(
-            {"is_account_manager": True, "insurance_capacity": 50}
+        cls._make_account_managers(
+            cls.user_am | cls.user_am_2 | cls.user_am_other, insurance_capacity=50
         )
         # Wang South leads David Okafor's team
         cls.user_lead_2 = new_test_user(

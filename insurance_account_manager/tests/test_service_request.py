@@ -109,8 +109,7 @@ class TestServiceRequest(ServiceCommon):
             "mail.mail_activity_data_todo", summary="Call the client", user_id=self.user_am.id
         )
         # a reassignment through the wizard moves the open requests and their activities
-        self.user_am_other.is_account_manager = True  # the new manager takes clients
-        self._licence_every_line(self.user_am_other)
+        self._make_account_managers(self.user_am_other)  # the new manager takes clients
         wizard = self.env["insurance.client.reassign"].create(
             {
                 "reason": "Li Wei leaves",

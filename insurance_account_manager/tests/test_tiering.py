@@ -58,6 +58,10 @@ TIER_BOOK_CHANGE_BUDGET = 26
 # the facts 1, the rules, their lines and client filter 4, the fallback 1,
 # the run's position 1.
 TIER_NO_CHANGE_BUDGET = 13
+# Queries of each further unchanged batch of the same call: the batch, its
+# facts and the search of the one rule with a client filter (the run, the
+# rules and the fallback are read, and the position written, once per call).
+TIER_NO_CHANGE_NEXT_BATCH_QUERIES = 3
 
 
 class TieringCommon(InsuranceCommon):
@@ -537,7 +541,10 @@ class TestTierCron(TieringCommon):
         self._untier(clients)
         book = self.Partner.search([("is_insurance_client", "=", True)], order="id")
         Cron = type(self.env["ir.cron"])
-        with patch.object(tiering_module, "TIER_BATCH_SIZE", 3):
+        with (
+            patch.object(tiering_module, "TIER_BATCH_SIZE", 3),
+            patch.object(tiering_module, "TIER_BATCHES_PER_CALL", 1),
+        ):
             self.Partner._cron_recompute_insurance_tiers()
             run = self._run()
             self.assertEqual((run.state, run.date, run.total), ("running", TODAY, len(book)))
@@ -593,7 +600,10 @@ class TestTierCron(TieringCommon):
         )
         Partner = self.Partner.with_context(ir_cron_progress_id=progress.id)
         reported = []
-        with patch.object(tiering_module, "TIER_BATCH_SIZE", 2):
+        with (
+            patch.object(tiering_module, "TIER_BATCH_SIZE", 2),
+            patch.object(tiering_module, "TIER_BATCHES_PER_CALL", 1),
+        ):
             Partner._cron_recompute_insurance_tiers()
             self.assertEqual((progress.done, progress.remaining), (2, total - 2))
             while progress.remaining:
@@ -601,6 +611,50 @@ class TestTierCron(TieringCommon):
                 reported.append(progress.done)
         self.assertEqual(2 + sum(reported), total)
         self.assertEqual(self._run().state, "done")
+
+    def test_call_goes_on_through_unchanged_batches_until_a_change(self):
+        """A call works through the batches where no tier changes and ends
+        with the first batch where one does; a call that dies keeps the
+        position of the last call that committed, and the rerun does its
+        batches again without a double."""
+        clients = self._book(40, "Calls")
+        self._cron_until_done()
+        self._untier(clients[25])
+        Cron = type(self.env["ir.cron"])
+        with (
+            patch.object(tiering_module, "TIER_BATCH_SIZE", 1),
+            patch.object(tiering_module, "TIER_BATCHES_PER_CALL", 1),
+        ):
+            self.Partner._cron_recompute_insurance_tiers()  # a new run
+        run = self._run()
+        run.last_partner_id = clients[0].id - 1
+        checked = run.checked
+        with (
+            patch.object(tiering_module, "TIER_BATCH_SIZE", 10),
+            patch.object(tiering_module, "TIER_BATCHES_PER_CALL", 3),
+        ):
+            # clients 0-9 and 10-19 unchanged, 20-29 holds the untiered one
+            self.Partner._cron_recompute_insurance_tiers()
+            self.assertEqual(run.last_partner_id, clients[29].id)
+            self.assertEqual((run.checked - checked, run.changed), (30, 1))
+            self.assertTrue(clients[25].insurance_tier_id)
+            self._untier(clients[35])
+            with (
+                self.assertRaisesRegex(RuntimeError, "worker killed"),
+                patch.object(Cron, "_notify_progress", side_effect=RuntimeError("worker killed")),
+            ):
+                self.Partner._cron_recompute_insurance_tiers()
+            self.env.invalidate_all()
+            self.assertEqual(run.last_partner_id, clients[29].id)
+            self.assertFalse(clients[35].insurance_tier_id)
+            self.Partner._cron_recompute_insurance_tiers()
+        self.assertEqual(run.last_partner_id, clients[39].id)
+        self.assertEqual(run.changed, 2)
+        self.assertTrue(clients[35].insurance_tier_id)
+        self.assertEqual(
+            self.env["insurance.tier.history"].search_count([("partner_id", "=", clients[35].id)]),
+            1,
+        )
 
     def test_no_change_run_touches_no_row(self):
         """A run where no tier changes writes no client, no history and no
@@ -622,8 +676,11 @@ class TestTierCron(TieringCommon):
         self._cron_until_done()
         Partner = self.Partner.with_context(tracking_disable=False)
 
-        def batch(size):
-            with patch.object(tiering_module, "TIER_BATCH_SIZE", size):
+        def batch(size, per_call=1):
+            with (
+                patch.object(tiering_module, "TIER_BATCH_SIZE", size),
+                patch.object(tiering_module, "TIER_BATCHES_PER_CALL", per_call),
+            ):
                 self.env.flush_all()
                 self.env.invalidate_all()
                 start = self.cr.sql_log_count
@@ -641,6 +698,12 @@ class TestTierCron(TieringCommon):
         counts = [batch(50), batch(500)]
         self.assertEqual(counts[0], counts[1], "same queries for 50 and 500 unchanged clients")
         self.assertEqual(counts[0], TIER_NO_CHANGE_BUDGET)
+        # a call goes on through the unchanged batches: each further batch
+        # costs its clients and facts only, whatever its size
+        self._run().last_partner_id = clients[0].id - 1
+        calls = [batch(50, per_call=5), batch(10, per_call=5)]
+        self.assertEqual(self._run().last_partner_id, clients[299].id)
+        self.assertEqual(calls, [TIER_NO_CHANGE_BUDGET + 4 * TIER_NO_CHANGE_NEXT_BATCH_QUERIES] * 2)
         self.assertEqual(self._run().changed, 0)
         self._cron_until_done()
         # retail to general, general to key (activities), key stays
@@ -921,7 +984,7 @@ class TestTierOnBookChange(TieringCommon):
 
     @users("iam_am")
     def test_new_client_with_a_big_policy_is_key_at_once(self):
-        self.user_am.sudo().is_account_manager = True
+        self._make_account_managers(self.user_am)
         Partner = self.env["res.partner"]
         client = Partner.create(
             {
@@ -1003,7 +1066,6 @@ class TestTierOnBookChange(TieringCommon):
         Rule = self.env["insurance.assignment.rule"]
         Rule.search([]).active = False
         managers = self.user_am_2 | self.user_am_other
-        managers.write({"is_account_manager": True, "insurance_capacity": 100})
         self.env["insurance.qualification"].create(
             [
                 {
@@ -1014,6 +1076,7 @@ class TestTierOnBookChange(TieringCommon):
                 for user in managers
             ]
         )
+        self._make_account_managers(managers, insurance_capacity=100)
         Rule.create(
             {
                 "name": "Key clients: senior managers",

@@ -112,3 +112,25 @@ class TestToolsScorecard(BaseCase):
         self.assertFalse(scorecard.below_for_periods([2.0, 3.0], 3.0))
         self.assertFalse(scorecard.below_for_periods([2.0], 3.0))
         self.assertFalse(scorecard.below_for_periods([None, 2.0], 3.0))
+
+    def test_merge_figures(self):
+        from collections import defaultdict
+
+        figures = defaultdict(dict)
+        figures[7]["new_clients"] = 2
+        scorecard.merge_figures(
+            figures,
+            [(7, 3, None), (9, 1, 12.5)],
+            ("claims_closed", "claim_turnaround"),
+            zero_if_null=("claim_turnaround",),
+        )
+        scorecard.merge_figures(figures, [(9, None)], ("clients_start",))
+        self.assertEqual(
+            dict(figures),
+            {
+                7: {"new_clients": 2, "claims_closed": 3, "claim_turnaround": 0.0},
+                9: {"claims_closed": 1, "claim_turnaround": 12.5, "clients_start": None},
+            },
+        )
+        with self.assertRaises(ValueError):
+            scorecard.merge_figures(figures, [(7, 1, 2)], ("claims_closed",))

@@ -10,7 +10,7 @@ from .common import InsuranceCommon
 @tagged("post_install", "-at_install", "insurance")
 class TestUiScorecard(InsuranceCommon, HttpCase):
     def test_team_lead_validates_and_prints(self):
-        self.user_am.is_account_manager = True
+        self._make_account_managers(self.user_am)
         today = fields.Date.context_today(self.env["res.users"])
         cards = self.env["insurance.scorecard"]._compute_scorecards("month", today, self.company)
         card = cards.filtered(lambda c: c.user_id == self.user_am)

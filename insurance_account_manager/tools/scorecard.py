@@ -51,6 +51,20 @@ RATING_MIN = 1.0
 RATING_MAX = 5.0
 
 
+def merge_figures(figures, rows, keys, zero_if_null=()):
+    """Store each row of a grouped KPI query in ``figures`` (manager id -> dict):
+    a row is the manager id, then one value per name of ``keys``; a NULL value
+    of a name in ``zero_if_null`` (an empty sum, a median of nothing) reads 0.0."""
+    for user_id, *values in rows:
+        figures[user_id].update(
+            {
+                key: (value or 0.0) if key in zero_if_null else value
+                for key, value in zip(keys, values, strict=True)
+            }
+        )
+    return figures
+
+
 def period_bounds(period_type, day):
     """(first day, last day) of the month, quarter or year that holds ``day``."""
     if period_type == "month":
