@@ -39,7 +39,10 @@ from . import crm_team
 from . import insurance_needs_question
 from . import insurance_needs_analysis
 from . import insurance_needs_answer
+from . import insurance_needs_competitor
+from . import insurance_opportunity_source_mixin
 from . import insurance_coverage_gap
+from . import insurance_competitor_target
 from . import res_partner_needs
 from . import res_partner_retention
 from . import res_partner_competitor

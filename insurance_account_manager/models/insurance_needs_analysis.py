@@ -52,6 +52,12 @@ class InsuranceNeedsAnalysis(models.Model):
     answer_ids = fields.One2many(
         "insurance.needs.answer", "analysis_id", string="Answers", default=_default_answer_ids
     )
+    competitor_line_ids = fields.One2many(
+        "insurance.needs.competitor",
+        "analysis_id",
+        string="Held with Competitors",
+        help="The lines the client holds with a competitor: the competitor targets.",
+    )
     note = fields.Text()
     # Validity
     is_current = fields.Boolean(
@@ -185,9 +191,11 @@ class InsuranceNeedsAnalysis(models.Model):
                     (
                         analysis.partner_id,
                         analysis.partner_id.account_manager_id,
-                        _("Renew the needs analysis"),
+                        self.env._("Renew the needs analysis"),
                         Markup("<p>%s</p>")
-                        % _("The needs analysis of %(date)s has expired.", date=analysis.date),
+                        % self.env._(
+                            "The needs analysis of %(date)s has expired.", date=analysis.date
+                        ),
                     )
                     for analysis in self
                     if analysis.partner_id.id not in already

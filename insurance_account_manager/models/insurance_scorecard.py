@@ -389,7 +389,10 @@ class InsuranceScorecard(models.Model):
         day = fields.Date.to_date(day)
         if not day:
             raise UserError(_("Choose a day of the period."))
-        return self.sudo()._compute_scorecards(period_type, day, self.env.company).ids
+        cards = self.sudo()._compute_scorecards(period_type, day, self.env.company)
+        # the Retention report gives the same figures per client: refresh it too
+        self.env["insurance.report.retention"].sudo()._refresh()
+        return cards.ids
 
     @api.model
     def _cron_compute_scorecards(self):
@@ -401,6 +404,7 @@ class InsuranceScorecard(models.Model):
             self.sudo()._compute_scorecards("month", last_month_day, company)
             self.sudo()._compute_scorecards("quarter", today, company)
             self.sudo()._compute_scorecards("year", today, company)
+        self.env["insurance.report.retention"].sudo()._refresh()
 
     @api.model
     def _score_weights(self):

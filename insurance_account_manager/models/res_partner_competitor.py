@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import fields, models
 from odoo.tools.sql import column_exists, create_column
 
@@ -28,6 +30,14 @@ class ResPartner(models.Model):
         string="Prices Seen",
         groups=GROUP_INSURANCE_AM,
     )
+    insurance_competitor_target_ids = fields.One2many(
+        "insurance.competitor.target",
+        string="Clients to Win",
+        compute="_compute_insurance_competitor_target_ids",
+        groups=GROUP_INSURANCE_AM,
+        help="The lines our clients hold with this competitor (from their current "
+        "needs analyses) that the user may see.",
+    )
 
     def _auto_init(self):
         for column, kind in (
@@ -37,6 +47,22 @@ class ResPartner(models.Model):
             if not column_exists(self.env.cr, "res_partner", column):
                 create_column(self.env.cr, "res_partner", column, kind)
         return super()._auto_init()
+
+    def _compute_insurance_competitor_target_ids(self):
+        """The targets of the competitors of ``self`` the user may read, in one
+        search; none, and no query, for other partners (a client's form)."""
+        competitors = self.filtered("is_insurance_competitor")
+        by_competitor = defaultdict(list)
+        if competitors._origin.ids:
+            for target in self.env["insurance.competitor.target"].search(
+                [("competitor_id", "in", competitors._origin.ids)]
+            ):
+                by_competitor[target.competitor_id.id].append(target.id)
+        Target = self.env["insurance.competitor.target"]
+        for partner in self:
+            partner.insurance_competitor_target_ids = Target.browse(
+                by_competitor.get(partner._origin.id, [])
+            )
 
     def _insurance_flag_competitors(self):
         """Flag the insurers of ``self`` as competitors (a business was lost

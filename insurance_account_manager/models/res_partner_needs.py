@@ -20,6 +20,13 @@ class ResPartner(models.Model):
         string="Coverage Gaps",
         groups=GROUP_INSURANCE_AM,
     )
+    insurance_target_ids = fields.One2many(
+        "insurance.competitor.target",
+        "partner_id",
+        string="Held with Competitors",
+        groups=GROUP_INSURANCE_AM,
+        help="The lines the client holds with competitors, from its current needs analysis.",
+    )
 
     def _insurance_refresh_current_analysis(self):
         if self:

@@ -31,16 +31,17 @@ RISK_FIELDS = (
 )
 
 
-def _risk_labels():
-    """{signal: label} in the user's language."""
+def _risk_labels(env):
+    """{signal: label} in the language of ``env`` (``env._``: a module-level
+    ``_()`` finds no language in a scheduled action and logs a warning)."""
     return {
-        retention_risk.CLAIMS: _("Claims experience"),
-        retention_risk.SERVICE: _("SLA breaches"),
-        retention_risk.PRICE: _("Premium rise at renewal"),
-        retention_risk.COMPLAINTS: _("Open complaints"),
-        retention_risk.SATISFACTION: _("Low client ratings"),
-        retention_risk.LOST_LINES: _("Lines lost"),
-        retention_risk.CONTACT: _("No recent contact"),
+        retention_risk.CLAIMS: env._("Claims experience"),
+        retention_risk.SERVICE: env._("SLA breaches"),
+        retention_risk.PRICE: env._("Premium rise at renewal"),
+        retention_risk.COMPLAINTS: env._("Open complaints"),
+        retention_risk.SATISFACTION: env._("Low client ratings"),
+        retention_risk.LOST_LINES: env._("Lines lost"),
+        retention_risk.CONTACT: env._("No recent contact"),
     }
 
 
@@ -89,7 +90,7 @@ class ResPartner(models.Model):
 
     @api.depends("insurance_risk_reasons")
     def _compute_insurance_risk_reason_text(self):
-        labels = _risk_labels()
+        labels = _risk_labels(self.env)
         for partner in self:
             parts = []
             for item in (partner.insurance_risk_reasons or "").split(","):
@@ -320,7 +321,7 @@ class ResPartner(models.Model):
                 (
                     partner,
                     partner.account_manager_id,
-                    _("Client at risk: %(score)s", score=results[partner.id].score),
+                    self.env._("Client at risk: %(score)s", score=results[partner.id].score),
                     Markup("<p>%s</p>") % partner.insurance_risk_reason_text,
                 )
                 for partner in self

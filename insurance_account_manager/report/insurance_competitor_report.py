@@ -29,6 +29,7 @@ VIEW_DEPENDS = {
         "probability",
         "expected_revenue",
         "date_closed",
+        "insurance_date_lost",
     ],
     "insurance.policy": ["partner_id", "line_id", "state", "date_start"],
     "res.partner": ["insurance_tier_id", "tz"],
@@ -100,7 +101,7 @@ class InsuranceCompetitorReport(models.Model):
              UNION ALL
                 SELECT l.id * 2 + 1, 'opportunity', l.insurance_competitor_id,
                        l.insurance_line_id, l.commercial_partner_id, l.user_id, l.company_id,
-                       %(lead_day)s,
+                       COALESCE(l.insurance_date_lost, %(lead_day)s),
                        COALESCE(l.expected_revenue, 0), COALESCE(l.insurance_competitor_price, 0)
                   FROM crm_lead l
                   %(lead_company)s

@@ -5,6 +5,7 @@ from . import test_claim
 from . import test_client_create
 from . import test_client_form
 from . import test_competitor
+from . import test_competitor_target
 from . import test_crm_lead
 from . import test_duplicates
 from . import test_i18n
@@ -47,6 +48,7 @@ from . import test_tools_validation
 from . import test_tracking
 from . import test_ui
 from . import test_ui_managers
+from . import test_ui_needs
 from . import test_ui_scorecard
 from . import test_ui_service
 from . import test_views_performance

@@ -2,6 +2,7 @@ from datetime import date, datetime
 
 from freezegun import freeze_time
 
+from odoo import fields
 from odoo.tests import tagged
 
 from .common import InsuranceCommon, InsuranceRpcCase
@@ -137,4 +138,124 @@ class TestCompetitorRpc(CompetitorCommon, InsuranceRpcCase):
             "insurance.competitor.price",
             "create",
             {"competitor_id": self.rival.id, "product": "x", "user_id": self.user_am_2.id},
+        )
+
+
+@tagged("post_install", "-at_install", "insurance")
+class TestLostDate(CompetitorCommon):
+    """The day an opportunity is lost is kept on it: the Business Lost
+    report's date, whatever is written on the lead afterwards."""
+
+    def _report_row(self):
+        self.env["insurance.competitor.report"].invalidate_model()
+        return self.env["insurance.competitor.report"].search(
+            [("kind", "=", "opportunity"), ("partner_id", "=", self.client_dalian.id)]
+        )
+
+    def test_lost_date_kept_cleared_on_restore(self):
+        with freeze_time(LOST_ON):
+            self._lose_business()
+        self.assertEqual(self.lead.insurance_date_lost, LOST_ON.date())
+        self.assertEqual(self._report_row().date, LOST_ON.date())
+        # written later (a note, a tag): the loss keeps its day
+        with freeze_time(datetime(2026, 4, 1, 9, 0)):
+            self.lead.write({"description": "They may come back next year"})
+            self.lead.write({"active": False})  # lost again: already lost
+            self.env.flush_all()
+        self.assertGreater(self.lead.write_date.date(), LOST_ON.date())
+        self.assertEqual(self.lead.insurance_date_lost, LOST_ON.date())
+        self.assertEqual(self._report_row().date, LOST_ON.date())
+        # restored: no longer lost, no longer in the report
+        self.lead.action_unarchive()
+        self.assertFalse(self.lead.insurance_date_lost)
+        self.assertFalse(self._report_row())
+        # lost again in May, through CRM's lost wizard
+        with freeze_time(datetime(2026, 5, 6, 9, 0)):
+            self.env["crm.lead.lost"].create(
+                {
+                    "lead_ids": [(6, 0, self.lead.ids)],
+                    "insurance_competitor_id": self.rival.id,
+                    "insurance_competitor_price": 6800,
+                }
+            ).action_lost_reason_apply()
+        self.assertEqual(self.lead.insurance_date_lost, date(2026, 5, 6))
+        self.assertEqual(self._report_row().date, date(2026, 5, 6))
+        # won after all: active, no loss date
+        self.lead.action_set_won()
+        self.assertFalse(self.lead.insurance_date_lost)
+
+    def test_lost_date_in_the_user_time_zone(self):
+        self.user_am_2.tz = "Asia/Shanghai"
+        lead = (
+            self.env["crm.lead"]
+            .with_user(self.user_am_2)
+            .create({"name": "Dalian cargo", "partner_id": self.client_dalian.id})
+        )
+        # 20:00 UTC is 04:00 the next day in Shanghai
+        with freeze_time(datetime(2026, 3, 9, 20, 0)):
+            lead.with_user(self.user_am_2).action_set_lost()
+        self.assertEqual(lead.insurance_date_lost, date(2026, 3, 10))
+
+    def test_existing_lost_leads_get_a_date(self):
+        """On an existing database (upgrade, or CRM installed before the
+        addon) the lost leads get the day CRM closed them, else the day they
+        were last written."""
+        closed = self.env["crm.lead"].create({"name": "Closed by CRM"})
+        written = self.env["crm.lead"].create({"name": "Only written"})
+        kept = self.env["crm.lead"].create({"name": "Still open"})
+        (closed | written).action_archive()
+        self.env.flush_all()
+        self.env.cr.execute(
+            """UPDATE crm_lead SET date_closed = '2025-11-03 10:00', write_date = '2026-01-05'
+                WHERE id = %s""",
+            [closed.id],
+        )
+        self.env.cr.execute(
+            """UPDATE crm_lead SET date_closed = NULL, write_date = '2025-12-24 08:00'
+                WHERE id = %s""",
+            [written.id],
+        )
+        # the Business Lost view reads the column: dropped with it (rolled back)
+        self.env.cr.execute("ALTER TABLE crm_lead DROP COLUMN insurance_date_lost CASCADE")
+        self.env["crm.lead"]._insurance_init_date_lost()
+        self.env.invalidate_all()
+        self.assertEqual(closed.insurance_date_lost, date(2025, 11, 3))
+        self.assertEqual(written.insurance_date_lost, date(2025, 12, 24))
+        self.assertFalse(kept.insurance_date_lost)
+
+
+@tagged("post_install", "-at_install", "insurance")
+class TestLostDateRpc(CompetitorCommon, InsuranceRpcCase):
+    def test_lost_date_set_by_the_server_only(self):
+        self._lose_business()
+        open_lead = self.env["crm.lead"].create(
+            {"name": "Harbin cargo", "type": "opportunity", "partner_id": self.client_harbin.id}
+        )
+        users = (
+            self.user_am,
+            self.user_am_2,
+            self.user_lead,
+            self.user_admin,
+            self.user_handler,
+            self.user_internal,
+            self.user_portal,
+        )
+        for user in users:
+            for lead in (self.lead, open_lead):
+                self.assertRpcRefused(
+                    user, "crm.lead", "write", lead.ids, {"insurance_date_lost": "2020-01-01"}
+                )
+            self.assertRpcRefused(
+                user,
+                "crm.lead",
+                "create",
+                {"name": "x", "active": False, "insurance_date_lost": "2020-01-01"},
+            )
+        self.assertEqual(self.lead.insurance_date_lost, fields.Date.today())
+        self.assertFalse(open_lead.insurance_date_lost)
+        # the manager loses their own opportunity: the server sets the day
+        self.rpc(self.user_am, "crm.lead", "action_set_lost", open_lead.ids)
+        self.assertEqual(
+            open_lead.insurance_date_lost,
+            fields.Date.context_today(open_lead.with_user(self.user_am)),
         )

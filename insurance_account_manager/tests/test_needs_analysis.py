@@ -93,6 +93,46 @@ class TestNeedsAnalysis(NeedsCommon):
             self.line_property | self.line_ah | self.line_liability,
         )
 
+    def test_held_sums_converted_to_the_company_currency(self):
+        """A policy in USD counts at today's rate in the currency of the
+        analysis's company (here CNY): the company's own latest rate, not a
+        newer shared one nor a future one."""
+        cny, usd = self.env.ref("base.CNY"), self.env.ref("base.USD")
+        cny.active = usd.active = True
+        self.company.currency_id = cny
+        (self.policy_motor | self.policy_property).currency_id = cny
+        Rate = self.env["res.currency.rate"]
+        Rate.search([("currency_id", "in", (cny | usd).ids)]).unlink()
+        Rate.create(
+            [
+                # 1 CNY = 0.125 USD: 1 USD = 8 CNY
+                {"currency_id": usd.id, "rate": 0.125, "name": "2026-01-01"},
+                # a newer shared rate: the company's own rate comes first
+                {"currency_id": usd.id, "rate": 0.1, "name": "2026-06-01", "company_id": False},
+                # tomorrow's rate is not today's
+                {"currency_id": usd.id, "rate": 0.25, "name": "2026-06-16"},
+            ]
+        )
+        self._create_policy(
+            "T-PROP-USD", self.client_harbin, self.line_property, 2000, 500_000, currency_id=usd.id
+        )
+        # needs 10,000,000 CNY; holds 5,000,000 CNY + 500,000 USD = 9,000,000 CNY
+        self._analysis(self.client_harbin, {self.q_assets: 10_000_000})
+        with freeze_time(TODAY):
+            gaps = self._gaps(self.client_harbin)
+            expected = 5_000_000 + usd._convert(500_000, cny, self.company, TODAY)
+        self.assertEqual(expected, 9_000_000)
+        self.assertEqual(gaps, {self.line_property: ("underinsured", 10_000_000, expected)})
+        gap = self.env["insurance.coverage.gap"].search(
+            [("partner_id", "=", self.client_harbin.id)]
+        )
+        self.assertEqual(gap.currency_id, cny)
+        # 8,500,000 needed: covered by the converted sum (the raw sum of the
+        # amounts, 5,500,000, would show a gap)
+        self._analysis(self.client_harbin, {self.q_assets: 8_500_000})
+        with freeze_time(TODAY):
+            self.assertFalse(self._gaps(self.client_harbin))
+
     def test_latest_analysis_is_current(self):
         old = self._analysis(self.client_harbin, self._harbin_answers(), day=date(2025, 6, 1))
         self.assertTrue(old.is_current)
@@ -173,7 +213,8 @@ class TestNeedsAnalysis(NeedsCommon):
         self.assertFalse(no_tier.date_expiry)
         activity_type = self.env.ref("insurance_account_manager.mail_activity_type_needs_analysis")
         Activity = self.env["mail.activity"]
-        with freeze_time(TODAY):
+        # the activity's summary and note are translated without a warning
+        with freeze_time(TODAY), self.assertNoLogs("odoo.tools.translate", "WARNING"):
             self.env["insurance.needs.analysis"]._cron_notify_expired()
             self.env["insurance.needs.analysis"]._cron_notify_expired()
         activities = Activity.search([("activity_type_id", "=", activity_type.id)])

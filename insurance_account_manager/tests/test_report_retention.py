@@ -1,10 +1,13 @@
 """The Retention report on the hand-built book of test_scorecard.py: it gives
 the scorecards' retention figures for every manager and period, counts a
 client moved mid-period for the manager who held it at the start, and shows
-each user only the rows the book rules allow."""
+each user only the rows the book rules allow. The report is a materialised
+view: the classes refresh it once the book is built, and a test shows it
+stale until refreshed."""
 
 from datetime import date
 
+from odoo import fields
 from odoo.tests import tagged
 
 from .common import InsuranceRpcCase
@@ -22,6 +25,11 @@ PERIODS = [
 
 @tagged("post_install", "-at_install", "insurance")
 class TestReportRetention(ScorecardCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["insurance.report.retention"]._refresh()
+
     def _report(self, period_type, day, domain=()):
         """{manager: (clients at start, kept, lost, moved)} of the report for the
         period of ``day``."""
@@ -58,6 +66,34 @@ class TestReportRetention(ScorecardCommon):
                 for user, (start, kept, lost, _moved) in report.items():
                     self.assertEqual(start, kept + lost)
                     self.assertAlmostEqual(cards[user].retention, 100.0 * kept / start)
+
+    def test_stale_until_refreshed(self):
+        """A client taken after the last refresh is not in the report until it
+        is refreshed again (by the scorecards' computation here), then is, with
+        the moment of the refresh."""
+        client = self.env["res.partner"].create(
+            {
+                "name": "Jiamusi Grain",
+                "is_insurance_client": True,
+                "account_manager_id": self.user_am_other.id,
+            }
+        )
+        self._create_policy("T-RET-NEW", client, self.line_motor, 1000, 1000)
+        before = self._report("quarter", Q1)
+        Retention = self.env["insurance.report.retention"]
+        self.assertFalse(Retention.search([("partner_id", "=", client.id)]))
+        started = fields.Datetime.now()
+        self.env["insurance.scorecard"].with_user(self.user_lead).action_compute_scorecards(
+            "quarter", Q1
+        )
+        rows = Retention.search([("partner_id", "=", client.id), ("period_type", "=", "quarter")])
+        self.assertTrue(rows)
+        self.assertEqual(rows.mapped("user_id"), self.user_am_other)
+        after = self._report("quarter", Q1)
+        start, kept = before[self.user_am_other][:2]
+        self.assertEqual(after[self.user_am_other][:2], (start + 1, kept + 1))
+        self.assertTrue(started <= rows[0].refreshed_at <= fields.Datetime.now())
+        self.assertEqual(len(set(Retention.search([]).mapped("refreshed_at"))), 1)
 
     def test_quarter_figures(self):
         """Q1 2026: user_am held qiqihar (lost on Mar 30) and jilin (renewed);
@@ -131,6 +167,11 @@ class TestReportRetentionSecurity(ScorecardCommon, InsuranceRpcCase):
     MODEL = "insurance.report.retention"
     FIELDS = ["user_id", "backup_manager_id", "partner_id"]
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env[cls.MODEL]._refresh()
+
     def _rows(self, user):
         return self.rpc(user, self.MODEL, "search_read", [], self.FIELDS)
 
@@ -177,3 +218,11 @@ class TestReportRetentionSecurity(ScorecardCommon, InsuranceRpcCase):
                 self.assertRpcRefused(user, self.MODEL, "write", [row_id], {"clients_kept": 0})
                 self.assertRpcRefused(user, self.MODEL, "unlink", [row_id])
                 self.assertRpcRefused(user, self.MODEL, "create", {"clients_start": 1})
+
+    def test_refresh_by_team_leads_and_administrators(self):
+        for user in (self.user_am, self.user_handler, self.user_internal, self.user_portal):
+            with self.subTest(user=user.login):
+                self.assertRpcRefused(user, self.MODEL, "action_refresh")
+        for user in (self.user_lead, self.user_admin):
+            with self.subTest(user=user.login):
+                self.assertTrue(self.rpc(user, self.MODEL, "action_refresh"))

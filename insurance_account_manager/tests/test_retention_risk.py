@@ -128,9 +128,13 @@ class TestRetentionRisk(InsuranceCommon):
 
     def test_activity_once_when_rising(self):
         _param(self.env, res_partner_retention.RISK_THRESHOLD_PARAM, 10)
-        with freeze_time(TODAY):
+        # the labels and the activities' summary are translated in the
+        # scheduled action's language: no "no translation language detected"
+        with freeze_time(TODAY), self.assertNoLogs("odoo.tools.translate", "WARNING"):
             self.env["res.partner"]._cron_compute_retention_risk()
             self.env["res.partner"]._cron_compute_retention_risk()  # nothing left today
+            self.env["res.partner"].invalidate_model(["insurance_risk_reason_text"])
+            self.assertTrue(self.client_harbin.insurance_risk_reason_text)
         with freeze_time(date(2026, 6, 16)):
             self.env["res.partner"]._cron_compute_retention_risk()  # still above: no new one
         for client in (self.client_harbin, self.client_dalian, self.client_shenyang):

@@ -16,10 +16,11 @@ from .test_service_request import ServiceCommon
 LIST_BUDGET = 7  # clients list: search (with the rules' fields), counts (one statement), relations
 # client form: the partner form of base, crm, calendar, mail, and ours (25),
 # plus one search per list of the advisor's side (needs analyses, coverage
-# gaps, open opportunities, competitor prices); the smart buttons' counts
-# (opportunities included) in one statement, the inline lists of open claims
-# and open requests in one (32 before both were folded)
-FORM_BUDGET = 30
+# gaps, lines held with competitors, open opportunities, competitor prices);
+# the smart buttons' counts (opportunities included) in one statement, the
+# inline lists of open claims and open requests in one (32 before both were
+# folded; a competitor's clients to win: no query on a client)
+FORM_BUDGET = 31
 # a pipeline's board: grouped read, progress bar, the open columns with cards
 KANBAN_BUDGET = 15
 PIVOT_BUDGET = 7  # four grouped reads and the headers' names (managers, lines)
