@@ -5,7 +5,14 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
-from ..report.sql import company_amount, join_company, manager_on, user_team
+from ..report.sql import (
+    company_amount,
+    join_company,
+    manager_of,
+    manager_on,
+    managers_on,
+    user_team,
+)
 from ..tools import scorecard
 from .res_partner import GROUP_INSURANCE_ADMIN
 
@@ -624,10 +631,16 @@ class InsuranceScorecard(models.Model):
             )
 
         # Retention: clients in force at the start, who held them that day,
-        # still in force at the end (with any manager)
+        # still in force at the end (with any manager). JIT compilation off
+        # until the last figures, in the same round trip: the planner costs
+        # the manager of the day per row of every table the report views
+        # scan, so their grouped queries passed the JIT thresholds, and
+        # compiling took 3-5 s each on a 100,000-client book for queries
+        # that run in 0.5-2 s without it (README, Performance, rows f)
         collect(
             SQL(
                 """
+            SET LOCAL jit = off;
             SELECT holder, count(*), count(*) FILTER (WHERE kept)
               FROM (
                 SELECT %(holder)s AS holder,
@@ -636,12 +649,14 @@ class InsuranceScorecard(models.Model):
                   FROM (SELECT DISTINCT pol.partner_id FROM insurance_policy pol
                          WHERE pol.company_id = %(company)s AND %(at_start)s) s
                   JOIN res_partner p ON p.id = s.partner_id
+                  %(history)s
                  WHERE p.is_insurance_client
               ) x
              WHERE holder IS NOT NULL
              GROUP BY holder
             """,
-                holder=manager_on(SQL("s.partner_id"), date_from, SQL("p.account_manager_id")),
+                holder=manager_of("history", SQL("p.account_manager_id")),
+                history=managers_on("history", SQL("s.partner_id"), date_from),
                 at_end=in_force(date_to),
                 at_start=in_force(date_from),
                 company=company.id,
@@ -654,10 +669,11 @@ class InsuranceScorecard(models.Model):
             return SQL(
                 """SELECT %(key)s AS which, %(holder)s AS holder, %(premium)s AS premium
                      FROM insurance_policy pol JOIN res_partner p ON p.id = pol.partner_id
-                          %(join_company)s
+                          %(history)s %(join_company)s
                     WHERE pol.company_id = %(company)s AND %(in_force)s""",
                 key=key,
-                holder=manager_on(SQL("pol.partner_id"), day, SQL("p.account_manager_id")),
+                holder=manager_of("history", SQL("p.account_manager_id")),
+                history=managers_on("history", SQL("pol.partner_id"), day),
                 join_company=join_company("company", SQL("pol.company_id")),
                 premium=company_amount(SQL("pol.premium"), SQL("pol.currency_id"), "company", day),
                 company=company.id,
@@ -772,10 +788,12 @@ class InsuranceScorecard(models.Model):
             zero_if_null=("satisfaction",),
         )
 
-        # Managers without figures still get a scorecard (an empty period)
+        # Managers without figures still get a scorecard (an empty period);
+        # JIT back to the session's setting
         cr.execute(
             SQL(
                 """
+            SET LOCAL jit TO DEFAULT;
             SELECT u.id FROM res_users u
               JOIN res_company_users_rel rel ON rel.user_id = u.id AND rel.cid = %s
              WHERE u.active AND u.is_account_manager AND NOT u.share

@@ -30,8 +30,9 @@ from datetime import date, datetime
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
+from ..report.sql import manager_of, manager_on, managers_on
 from .common import GROUP_LEAD, InsuranceCommon, InsuranceRpcCase
 
 Q1 = date(2026, 2, 14)  # any day of the first quarter of 2026
@@ -431,6 +432,70 @@ class TestReportRules(ScorecardCommon):
         self.assertEqual(
             Claim.search([("claim_id", "=", self.claim_harbin.id)]).turnaround_days, 8.0
         )
+
+    def test_manager_of_a_fixed_day_as_per_row(self):
+        """The scorecard's one-pass history of a fixed day (managers_on) gives
+        each client the manager manager_on gives it: before the history,
+        on the day of a move, in a gap between two periods, without history;
+        planned and cancelled periods never count."""
+        gap_client = self.env["res.partner"].create(
+            {
+                "name": "Hegang Coal",
+                "is_insurance_client": True,
+                "account_manager_id": self.user_am_other.id,
+            }
+        )
+        History = self.env["insurance.manager.assignment"]
+        History.search([("partner_id", "=", gap_client.id)]).unlink()
+        History.create(
+            [
+                {
+                    "partner_id": gap_client.id,
+                    "user_id": user.id,
+                    "date_from": start,
+                    "date_to": end,
+                    "state": state,
+                }
+                for user, start, end, state in (
+                    (self.user_am_2, date(2025, 1, 1), date(2025, 6, 1), "ended"),
+                    (self.user_am, date(2025, 9, 1), None, "current"),
+                    (self.user_am_other, date(2025, 6, 1), date(2025, 9, 1), "cancelled"),
+                )
+            ]
+        )
+        self.env.flush_all()
+        clients = (
+            self.client_harbin
+            | self.client_dalian
+            | self.client_shenyang
+            | self.client_mudanjiang
+            | gap_client
+        )
+        days = [date(2024, 6, 1), date(2025, 7, 1), date(2026, 2, 14), date(2026, 2, 15)]
+        found = {}
+        for day in days:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT p.id, %s, %s FROM res_partner p %s WHERE p.id IN %s",
+                    manager_on(SQL("p.id"), day, SQL("p.account_manager_id")),
+                    manager_of("history", SQL("p.account_manager_id")),
+                    managers_on("history", SQL("p.id"), day),
+                    tuple(clients.ids),
+                )
+            )
+            for partner_id, per_row, fixed_day in self.env.cr.fetchall():
+                self.assertEqual(fixed_day, per_row, (partner_id, day))
+                found[partner_id, day] = fixed_day
+        am, am_2, other = self.user_am.id, self.user_am_2.id, self.user_am_other.id
+        harbin, gap = self.client_harbin.id, gap_client.id
+        self.assertEqual(
+            [found[harbin, day] for day in days], [am_2, am_2, am_2, am]
+        )  # before its history: the first manager; the new one on the day of the move
+        self.assertEqual([found[gap, day] for day in days], [am_2, None, am, am])
+        self.assertEqual(
+            [found[self.client_shenyang.id, day] for day in days], [other] * 4
+        )  # no history: its current manager
+        self.assertEqual(found[self.client_mudanjiang.id, date(2024, 6, 1)], am)
 
     def test_load_vs_capacity(self):
         self.user_am.insurance_capacity = 50
