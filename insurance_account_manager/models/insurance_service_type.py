@@ -2,7 +2,8 @@ import ast
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 from odoo.tools.sql import index_exists
 
@@ -82,6 +83,12 @@ class InsuranceServiceType(models.Model):
     )
     dashboard_renewal_count = fields.Integer(
         string="Renewals in 30 Days", compute="_compute_dashboard_counts"
+    )
+    dashboard_clients_at_risk_count = fields.Integer(
+        string="Clients at Risk",
+        compute="_compute_dashboard_counts",
+        help="The user's clients whose retention-risk score is above the threshold (on the "
+        "Renewals card).",
     )
 
     _sql_constraints = [
@@ -221,6 +228,33 @@ class InsuranceServiceType(models.Model):
         for request_type in self:
             for name in names:
                 request_type[f"dashboard_{name}_count"] = counts[name][request_type]
+        # the clients at risk are the renewals' business: counted on that card
+        renewal_types = self.filtered(lambda request_type: request_type.code == "renewal")
+        at_risk = 0
+        if renewal_types and self.env.user.has_group(
+            "insurance_account_manager.insurance_group_account_manager"
+        ):
+            at_risk = self.env["res.partner"].search_count(self._clients_at_risk_domain())
+        self.dashboard_clients_at_risk_count = 0
+        renewal_types.dashboard_clients_at_risk_count = at_risk
+
+    def _clients_at_risk_domain(self):
+        return [
+            ("is_insurance_client", "=", True),
+            ("insurance_risk_flagged", "=", True),
+            ("account_manager_id", "=", self.env.uid),
+        ]
+
+    def action_open_clients_at_risk(self):
+        """The current user's clients at risk (Book > Clients at Risk, theirs).
+        Account managers (their team leads and administrators included)."""
+        if not self.env.user.has_group("insurance_account_manager.insurance_group_account_manager"):
+            raise AccessError(_("Only account managers have clients at risk."))
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "insurance_account_manager.res_partner_action_insurance_at_risk"
+        )
+        action["domain"] = self._clients_at_risk_domain()
+        return action
 
     def action_open_pipeline(self):
         """The pipeline's own board: its stages only, the current user's open

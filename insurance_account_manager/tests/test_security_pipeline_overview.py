@@ -104,3 +104,40 @@ class TestSecurityPipelineOverview(InsuranceRpcCase):
                 # name, a forged one: only the pipeline's own defaults
                 for forged in ("inactive", "no_such_filter", "overdue') or (1=1", ["overdue"]):
                     self.assertEqual(self._defaults(user, forged), mine, forged)
+
+    def test_clients_at_risk_on_the_renewals_card(self):
+        """The Renewals card counts the caller's own clients at risk and opens
+        them; the count is nobody else's, and only account managers (team
+        leads and administrators included) open the list."""
+        renewals = self.env.ref("insurance_account_manager.insurance_service_type_renewal")
+        (self.client_harbin | self.client_dalian).insurance_risk_flagged = True
+        self.env.flush_all()
+        fields_spec = {"code": {}, "dashboard_clients_at_risk_count": {}}
+
+        def counts(user):
+            cards = self.rpc(user, "insurance.service.type", "web_search_read", [], fields_spec)
+            return {
+                card["code"]: card["dashboard_clients_at_risk_count"] for card in cards["records"]
+            }
+
+        # Li Wei manages Harbin, Sarah Chen Dalian: one each, on the Renewals card only
+        for user in (self.user_am, self.user_am_2):
+            with self.subTest(user=user.login):
+                self.assertEqual(
+                    {code: count for code, count in counts(user).items() if count}, {"renewal": 1}
+                )
+        for user in (self.user_lead, self.user_handler, self.user_internal):
+            with self.subTest(user=user.login):
+                self.assertFalse(any(counts(user).values()))
+        action = self.rpc(
+            self.user_am, "insurance.service.type", "action_open_clients_at_risk", [renewals.id]
+        )
+        self.assertEqual(
+            self.rpc(self.user_am, "res.partner", "search", action["domain"]),
+            self.client_harbin.ids,
+        )
+        for user in (self.user_handler, self.user_internal, self.user_portal):
+            with self.subTest(user=user.login):
+                self.assertRpcRefused(
+                    user, "insurance.service.type", "action_open_clients_at_risk", [renewals.id]
+                )
