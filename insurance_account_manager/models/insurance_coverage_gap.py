@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.tools import SQL
 
+from .currency_sql import currency_rate as rate_of_root
+
 # A gap's id: its analysis and line in one number (analysis id << LINE_BITS |
 # line id), stable while the analysis is current, below 2^53 (JavaScript's
 # exact integers) for analysis ids below 2^33.
@@ -39,21 +41,7 @@ def currency_rate(currency, company, day):
         " FROM res_company rc WHERE rc.id = %s)",
         company,
     )
-    return SQL(
-        """COALESCE(
-            (SELECT r.rate FROM res_currency_rate r
-              WHERE r.currency_id = %(currency)s AND r.name <= %(day)s
-                AND (r.company_id IS NULL OR r.company_id = %(root)s)
-              ORDER BY r.company_id, r.name DESC LIMIT 1),
-            (SELECT r.rate FROM res_currency_rate r
-              WHERE r.currency_id = %(currency)s
-                AND (r.company_id IS NULL OR r.company_id = %(root)s)
-              ORDER BY r.company_id, r.name LIMIT 1),
-            1.0)""",
-        currency=currency,
-        day=day,
-        root=root,
-    )
+    return rate_of_root(currency, root, day)
 
 
 class InsuranceCoverageGap(models.Model):

@@ -20,6 +20,8 @@ Also the shared pieces of every report view: the team of the manager
 
 from odoo.tools import SQL
 
+from ..models.currency_sql import currency_rate
+
 HISTORY_STATES = ("current", "ended")
 
 
@@ -152,27 +154,6 @@ def local_date(moment, company_alias):
     )
 
 
-def _currency_rate(currency, root, day):
-    """SQL expression: the rate of ``currency`` for the root company ``root``
-    on ``day``, as ``res.currency._get_rates``: the company's rate before the
-    shared one, the last one on or before the day, else the first one, else 1."""
-    return SQL(
-        """COALESCE(
-            (SELECT cur_rate.rate FROM res_currency_rate cur_rate
-              WHERE cur_rate.currency_id = %(currency)s AND cur_rate.name <= %(day)s
-                AND (cur_rate.company_id IS NULL OR cur_rate.company_id = %(root)s)
-              ORDER BY cur_rate.company_id, cur_rate.name DESC LIMIT 1),
-            (SELECT cur_rate.rate FROM res_currency_rate cur_rate
-              WHERE cur_rate.currency_id = %(currency)s
-                AND (cur_rate.company_id IS NULL OR cur_rate.company_id = %(root)s)
-              ORDER BY cur_rate.company_id, cur_rate.name LIMIT 1),
-            1.0)""",
-        currency=currency,
-        root=root,
-        day=day,
-    )
-
-
 def company_amount(amount, currency, company_alias, day):
     """SQL expression: ``amount``, in ``currency``, converted to the currency
     of the company joined as ``company_alias`` (:func:`join_company`) at the
@@ -189,6 +170,6 @@ def company_amount(amount, currency, company_alias, day):
         amount=amount,
         currency=currency,
         company_currency=company_currency,
-        company_rate=_currency_rate(company_currency, root, day),
-        rate=_currency_rate(currency, root, day),
+        company_rate=currency_rate(company_currency, root, day),
+        rate=currency_rate(currency, root, day),
     )
