@@ -52,6 +52,20 @@ PRESETS = {
         "install_partners": 100000,
     },
 }
+
+
+def assignment_todo(today):
+    """The clients the assignment scheduled action still has to look at
+    today (res.partner._cron_assign_account_managers's selection)."""
+    return [
+        ("is_insurance_client", "=", True),
+        ("account_manager_id", "=", False),
+        "|",
+        ("insurance_assignment_checked_on", "=", False),
+        ("insurance_assignment_checked_on", "<", today),
+    ]
+
+
 # ir.config_parameter keys where the generator leaves what it built
 PARAM_PRESET = "insurance_bench.preset"
 PARAM_BOOK = "insurance_bench.book"

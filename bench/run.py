@@ -70,6 +70,7 @@ from _common import (
     PARAM_BOOK,
     PARAM_PRESET,
     PRESETS,
+    assignment_todo,
     clone_rows,
     dropdb,
     odoo_install,
@@ -146,6 +147,38 @@ def timed(cr, function):
     return time.perf_counter() - start, cr.sql_log_count - queries, result
 
 
+def _run_batches(cr, function, wanted=None, remaining=None, count=None, until=None):
+    """Run a scheduled action as the scheduler does, batch after batch: each
+    call of ``function`` (one batch) followed by the commit, timed and its
+    queries counted. How many records a call did is what ``remaining()``
+    (the records left to do) lost over the call, or ``count(result)``. Stops
+    when ``wanted`` records are done, after a call that did none (not
+    listed), or when ``until()`` says so. Returns one
+    ``(records, seconds, queries, result)`` per batch."""
+    batches, done = [], 0
+    left = remaining() if remaining else None
+    while wanted is None or done < wanted:
+        cr.commit()
+        seconds, queries, result = timed(cr, function)
+        if remaining:
+            before, left = left, remaining()
+            processed = before - left
+        else:
+            processed = count(result)
+        if not processed:
+            break
+        done += processed
+        batches.append((processed, seconds, queries, result))
+        if until and until():
+            break
+    return batches
+
+
+def _totals(batches):
+    """(records, seconds, queries) of the batches of ``_run_batches``."""
+    return tuple(sum(b[i] for b in batches) for i in range(3))
+
+
 def row(
     key,
     what,
@@ -203,6 +236,32 @@ def superuser_env(cr, context=None):
     return api.Environment(cr, SUPERUSER_ID, dict(context or {}))
 
 
+def user_env(cr, user):
+    """An environment as the web client's requests of ``user`` have."""
+    from odoo import api
+
+    return api.Environment(
+        cr,
+        user.id,
+        {**VIEW_CONTEXT, "uid": user.id, "allowed_company_ids": user.company_id.ids},
+    )
+
+
+def typical_manager(env):
+    """(the account manager whose book is closest to 500 clients, its size)."""
+    counts = env["res.partner"]._read_group(
+        [("is_insurance_client", "=", True), ("account_manager_id", "!=", False)],
+        ["account_manager_id"],
+        ["__count"],
+    )
+    return min(counts, key=lambda pair: abs(pair[1] - 500))
+
+
+def first_team_lead(env):
+    """The leader of the first sales team that has one."""
+    return env["crm.team"].search([("user_id", "!=", False)], order="id", limit=1).user_id
+
+
 # ------------------------------------------------------------
 # a. Assignment
 # ------------------------------------------------------------
@@ -220,31 +279,19 @@ def bench_assignment(reg, limits):
         env["ir.config_parameter"].set_param(AUTO_ASSIGNMENT_PARAM, "True")
         Partner = env["res.partner"]
         today = fields.Date.context_today(Partner)
-        todo = [
-            ("is_insurance_client", "=", True),
-            ("account_manager_id", "=", False),
-            "|",
-            ("insurance_assignment_checked_on", "=", False),
-            ("insurance_assignment_checked_on", "<", today),
-        ]
+        todo = assignment_todo(today)
         unassigned = [("is_insurance_client", "=", True), ("account_manager_id", "=", False)]
         total = Partner.search_count(todo)
         wanted = min(total, limits["assign_limit"] or total)
         before_unassigned = Partner.search_count(unassigned)
-        cr.commit()
-        batches, done = [], 0
-        while done < wanted:
-            left = Partner.search_count(todo)
-            cr.commit()
-            seconds, queries, _result = timed(cr, Partner._cron_assign_account_managers)
-            processed = left - Partner.search_count(todo)
-            if not processed:
-                break
-            done += processed
-            batches.append({"clients": processed, "seconds": seconds, "queries": queries})
+        batches = _run_batches(
+            cr,
+            Partner._cron_assign_account_managers,
+            wanted=wanted,
+            remaining=lambda: Partner.search_count(todo),
+        )
         assigned = before_unassigned - Partner.search_count(unassigned)
-        seconds = sum(b["seconds"] for b in batches)
-        queries = sum(b["queries"] for b in batches)
+        done, seconds, queries = _totals(batches)
     with transaction(reg) as cr:
         env = superuser_env(cr)
         Lead = env["crm.lead"]
@@ -273,8 +320,8 @@ def bench_assignment(reg, limits):
             base_queries,
             assigned=assigned,
             batches=len(batches),
-            queries_per_batch=[b["queries"] for b in batches],
-            seconds_per_batch=[round(b["seconds"], 3) for b in batches],
+            queries_per_batch=[b[2] for b in batches],
+            seconds_per_batch=[round(b[1], 3) for b in batches],
             queries_per_client=queries / done if done else None,
             baseline_leads_assigned=leads_assigned,
             baseline_queries_per_lead=base_queries / max(1, min(done, len(waiting))),
@@ -293,15 +340,17 @@ def _tier_run(cr, Partner, last_id):
     Run = Partner.env["insurance.tier.run"]
     cr.execute("DELETE FROM insurance_tier_run")
     Partner.env.invalidate_all()
-    batches = []
-    while True:
-        cr.commit()
-        seconds, queries, _result = timed(cr, Partner._cron_recompute_insurance_tiers)
+    checked = [0]  # clients looked at by the batches before
+
+    def count(_result):
+        before, checked[0] = checked[0], Run.search([], limit=1).checked
+        return checked[0] - before
+
+    def finished():
         run = Run.search([], limit=1)
-        done = run.checked - sum(b[0] for b in batches)
-        batches.append((done, seconds, queries))
-        if run.state == "done" or run.last_partner_id >= last_id:
-            return batches
+        return run.state == "done" or run.last_partner_id >= last_id
+
+    return _run_batches(cr, Partner._cron_recompute_insurance_tiers, count=count, until=finished)
 
 
 def _rows_written(cr):
@@ -355,8 +404,7 @@ def bench_tiers(reg, limits):
                 {"rows_written": sum(written.values()), "rows_written_by_table": written},
             ),
         ):
-            clients = sum(b[0] for b in batches)
-            seconds = sum(b[1] for b in batches)
+            clients, seconds, queries = _totals(batches)
             tenth = max(1, len(batches) // 10)
             head, tail = batches[:tenth], batches[-tenth:]
             rows.append(
@@ -365,7 +413,7 @@ def bench_tiers(reg, limits):
                     what,
                     clients,
                     seconds,
-                    sum(b[2] for b in batches),
+                    queries,
                     "SQL GROUP BY premium per client",
                     len(ids),
                     base_seconds,
@@ -399,14 +447,10 @@ def bench_renewals(reg, limits):
         domain = Policy._renewal_due_domain(fields.Date.context_today(Policy))  # pylint: disable=protected-access
         due = Policy.search_count(domain)
         wanted = min(due, limits["renewal_limit"] or due)
-        cr.commit()
-        batches, renewed = [], Policy.browse()
-        while len(renewed) < wanted:
-            seconds, queries, locked = timed(cr, env["insurance.policy"]._cron_generate_renewals)
-            if not locked:
-                break
-            renewed |= locked
-            batches.append((len(locked), seconds, queries))
+        batches = _run_batches(
+            cr, env["insurance.policy"]._cron_generate_renewals, wanted=wanted, count=len
+        )
+        renewed = Policy.union(*(b[3] for b in batches))
         done = sum(b[0] for b in batches)
         pairs = [
             (policy.partner_id.id, policy.partner_id.account_manager_id.id) for policy in renewed
@@ -586,25 +630,14 @@ def _customers_for_opportunities(cr, user_id):
 
 
 def bench_views(reg, limits):
-    from odoo import api
 
     with transaction(reg) as cr:
         env = superuser_env(cr)
-        counts = env["res.partner"]._read_group(
-            [("is_insurance_client", "=", True), ("account_manager_id", "!=", False)],
-            ["account_manager_id"],
-            ["__count"],
-        )
-        user, clients = min(counts, key=lambda pair: abs(pair[1] - 500))
+        user, clients = typical_manager(env)
         customers_given = _customers_for_opportunities(cr, user.id)
         env.invalidate_all()
         cr.commit()
-        context = {
-            **VIEW_CONTEXT,
-            "uid": user.id,
-            "allowed_company_ids": user.company_id.ids,
-        }
-        uenv = api.Environment(cr, user.id, context)
+        uenv = user_env(cr, user)
         Partner, Policy, Lead = uenv["res.partner"], uenv["insurance.policy"], uenv["crm.lead"]
         Type, Team = uenv["insurance.service.type"], uenv["crm.team"]
         renewal = env.ref(f"{ADDON}.insurance_service_type_renewal")
@@ -845,17 +878,15 @@ def _sql_best_of(cr, query, params, repeat=3):
 
 
 def bench_scorecards(reg, limits):
-    from odoo import api, fields
+    from odoo import fields
 
     from odoo.addons.insurance_account_manager.tools import scorecard
 
     rows = []
     with transaction(reg) as cr:
         env = superuser_env(cr)
-        lead = env["crm.team"].search([("user_id", "!=", False)], order="id", limit=1).user_id
-        uenv = api.Environment(
-            cr, lead.id, {**VIEW_CONTEXT, "allowed_company_ids": lead.company_id.ids}
-        )
+        lead = first_team_lead(env)
+        uenv = user_env(cr, lead)
         today = fields.Date.context_today(env["insurance.scorecard"])
         last_month = today.replace(day=1) - timedelta(days=1)
         for period_type, day in (("month", last_month), ("quarter", today)):
@@ -944,17 +975,13 @@ def bench_retention(reg, limits):
             wanted = min(wanted, limits["risk_limit"])
         cr.execute("SELECT count(*) FROM mail_activity")
         activities_before = cr.fetchone()[0]
-        cr.commit()
-        batches, done = [], 0
-        while done < wanted:
-            left = Partner.search_count(todo)
-            cr.commit()
-            seconds, queries, _result = timed(cr, Partner._cron_compute_retention_risk)
-            processed = left - Partner.search_count(todo)
-            if not processed:
-                break
-            done += processed
-            batches.append((processed, seconds, queries))
+        batches = _run_batches(
+            cr,
+            Partner._cron_compute_retention_risk,
+            wanted=wanted,
+            remaining=lambda: Partner.search_count(todo),
+        )
+        done, seconds, queries = _totals(batches)
         cr.execute("SELECT count(*) FROM mail_activity")
         activities = cr.fetchone()[0] - activities_before
         cr.execute("SELECT count(*) FROM res_partner WHERE insurance_risk_flagged")
@@ -965,8 +992,8 @@ def bench_retention(reg, limits):
             "g",
             "retention-risk cron, whole book",
             done,
-            sum(b[1] for b in batches),
-            sum(b[2] for b in batches),
+            seconds,
+            queries,
             "one SQL statement, its inputs per client",
             len(base_rows),
             base_seconds,
@@ -1006,7 +1033,7 @@ BOOK_RULES = {
 def bench_needs_reports(reg, limits):
     from generate import insert_needs_analyses
 
-    from odoo import api, fields
+    from odoo import fields
 
     rows = []
     with transaction(reg) as cr:
@@ -1024,22 +1051,20 @@ def bench_needs_reports(reg, limits):
         ]
         wanted = Analysis.search_count(due)
         base_seconds, base_rows = _sql_best_of(cr, EXPIRED_SQL, {"today": today})
-        cr.commit()
-        batches, done = [], 0
-        while done < wanted:
-            seconds, queries, _result = timed(cr, Analysis._cron_notify_expired)
-            processed = wanted - done - Analysis.search_count(due)
-            if not processed:
-                break
-            done += processed
-            batches.append((processed, seconds, queries))
+        batches = _run_batches(
+            cr,
+            Analysis._cron_notify_expired,
+            wanted=wanted,
+            remaining=lambda: Analysis.search_count(due),
+        )
+        done, seconds, queries = _totals(batches)
         rows.append(
             row(
                 "h.expiry",
                 "needs-analysis expiry cron",
                 done,
-                sum(b[1] for b in batches),
-                sum(b[2] for b in batches),
+                seconds,
+                queries,
                 "one SQL GROUP BY of the expired analyses per manager",
                 sum(count for _user, count in base_rows),
                 base_seconds,
@@ -1051,23 +1076,14 @@ def bench_needs_reports(reg, limits):
         )
     with transaction(reg) as cr:
         env = superuser_env(cr)
-        counts = env["res.partner"]._read_group(
-            [("is_insurance_client", "=", True), ("account_manager_id", "!=", False)],
-            ["account_manager_id"],
-            ["__count"],
-        )
-        manager, _clients = min(counts, key=lambda pair: abs(pair[1] - 500))
-        lead = env["crm.team"].search([("user_id", "!=", False)], order="id", limit=1).user_id
+        manager, _clients = typical_manager(env)
+        lead = first_team_lead(env)
         measures = ["premium:sum", "client_count:count_distinct"]
         for key, user, who in (
             ("am", manager, "an account manager"),
             ("tl", lead, "a team lead"),
         ):
-            uenv = api.Environment(
-                cr,
-                user.id,
-                {**VIEW_CONTEXT, "uid": user.id, "allowed_company_ids": user.company_id.ids},
-            )
+            uenv = user_env(cr, user)
             Book = uenv["insurance.report.book"]
             seconds, queries, result = _best_of(
                 uenv, cr, lambda Book=Book: _pivot(Book, [], measures, "user_id", "tier_id")
