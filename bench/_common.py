@@ -26,6 +26,7 @@ PRESETS = {
         "renewal_limit": 200,
         "tier_sizes": None,
         "install_partners": 2000,
+        "import_policies": 100,
     },
     "small": {
         "clients": 2000,
@@ -38,6 +39,7 @@ PRESETS = {
         "renewal_limit": 1000,
         "tier_sizes": None,
         "install_partners": 10000,
+        "import_policies": 1000,
     },
     "insurer": {
         "clients": 100000,
@@ -50,6 +52,7 @@ PRESETS = {
         "renewal_limit": 2000,
         "tier_sizes": (20000, None),
         "install_partners": 100000,
+        "import_policies": 5000,
     },
 }
 

@@ -1,7 +1,7 @@
 """Run every benchmark on a generated book, each against a baseline measured
 in the same run, and print a table and write a JSON file.
 
-    scripts/bench.sh run.py -d iam_bench_small [--only a,b,c,d,e,f,g,h] [--json out.json]
+    scripts/bench.sh run.py -d iam_bench_small [--only a,b,c,d,e,f,g,h,i,j] [--json out.json]
 
 The database is one bench/generate.py filled (its preset is read from it).
 
@@ -40,6 +40,21 @@ h  needs analyses and reports: the expiry scheduled action
    GROUP BY of the expired analyses per manager); the Book report's pivot
    (read_group x 4) as an account manager and as a team lead (vs one SQL
    GROUP BY GROUPING SETS of the same rows under the same rule).
+i  bulk import of policies: ``import_policies`` active policies for clients
+   of a team lead's team, loaded as the web client's import does
+   (insurance.policy.load, 2,000 rows a request, each committed) as that
+   team lead, a tenth of them large risks, Automatic Client Tiering on, so
+   each batch gives its clients their tier (res.partner._insurance_book_changed);
+   vs importing as many crm.lead (opportunities of the same clients) the same
+   way as the same user.
+j  competitor views, as an account manager and as a team lead: the
+   Competitor Targets list as its menu opens it (To Win: web_search_read of
+   80 rows with the count, then grouped by competitor, web_read_group) and
+   the Business Lost pivot (read_group x 4, competitor x line); vs one SQL
+   GROUP BY of the same rows under the same rule. A book generated without
+   them gets, for the run, lines held with competitors in half the current
+   needs analyses and a fifth of the opportunities and open renewals lost
+   to a competitor.
 
 How commits are measured: every benchmark works in one transaction that is
 rolled back at the end, so the book stays as generated and every run and
@@ -81,7 +96,7 @@ from _common import (
 )
 
 ADDON = "insurance_account_manager"
-ALL = "abcdefgh"
+ALL = "abcdefghij"
 VIEW_CONTEXT = {"lang": "en_US", "tz": "Asia/Shanghai", "bin_size": True}
 TARGETS = {
     "a": "<= 0.1x CRM per record; queries per batch constant",
@@ -95,12 +110,14 @@ TARGETS = {
     "h.expiry": "queries per batch constant; reported against one SQL GROUP BY",
     "h.book_am": "<= 1.2x the SQL GROUP BY under the same rule",
     "h.book_tl": "<= 1.2x the SQL GROUP BY under the same rule",
+    "i": "<= 20x the crm.lead import per record; queries per batch constant",
+    "j": "<= 20x one SQL GROUP BY of the same rows under the same rule",
 }
 
 
 def add_arguments(parser):
     parser.add_argument(
-        "--only", default=ALL, help="benchmarks to run, e.g. a,b (default: all of abcdefgh)"
+        "--only", default=ALL, help="benchmarks to run, e.g. a,b (default: all of abcdefghij)"
     )
     parser.add_argument("--json", default=None, help="write the results to this file")
     parser.add_argument(
@@ -1114,6 +1131,318 @@ def bench_needs_reports(reg, limits):
 
 
 # ------------------------------------------------------------
+# i. Bulk import of policies
+# ------------------------------------------------------------
+
+# The web client's import sends the file by 2,000 rows, one request (and one
+# commit) each (base_import: the import dialog's default "limit").
+IMPORT_BATCH_SIZE = 2000
+POLICY_IMPORT_FIELDS = [
+    "name",
+    "partner_id/.id",
+    "insurer_id/.id",
+    "line_id/.id",
+    "state",
+    "premium",
+    "date_start",
+    "date_end",
+]
+LEAD_IMPORT_FIELDS = [
+    "name",
+    "partner_id/.id",
+    "type",
+    "expected_revenue",
+    "date_deadline",
+]
+
+
+def _import(cr, Model, fields, rows):
+    """``load`` of ``rows`` by batches as the web client's import
+    (``base_import.import.execute_import``), each batch followed by the
+    commit; per-batch (records, s, q). Fails on the import's first error."""
+    Model = Model.with_context(import_file=True, _import_limit=IMPORT_BATCH_SIZE)
+    batches = []
+    for start in range(0, len(rows), IMPORT_BATCH_SIZE):
+        chunk = rows[start : start + IMPORT_BATCH_SIZE]
+        seconds, queries, result = timed(cr, lambda chunk=chunk: Model.load(fields, chunk))
+        if not result["ids"] or any(m["type"] == "error" for m in result["messages"]):
+            raise RuntimeError(f"{Model._name} import failed: {result['messages'][:3]}")
+        batches.append((len(result["ids"]), seconds, queries))
+    return batches
+
+
+def bench_import(reg, limits):
+    from odoo import fields
+
+    from odoo.addons.insurance_account_manager.models.res_partner_tiering import (
+        TIER_CRON_XMLID,
+    )
+
+    rng = random.Random(20261126)
+    with transaction(reg) as cr:
+        env = superuser_env(cr)
+        lead = first_team_lead(env)
+        login = lead.login
+        # Automatic Client Tiering on (as generated): a policy gives its
+        # client its tier at once (res.partner._insurance_book_changed)
+        cron = env.ref(TIER_CRON_XMLID)
+        tiering_was_on = cron.active
+        cron.active = True
+        team = env["crm.team"].search([("user_id", "=", lead.id)]).member_ids
+        clients = env["res.partner"].search(
+            [("is_insurance_client", "=", True), ("account_manager_id", "in", team.ids)],
+            order="id",
+        )
+        cr.execute("SELECT DISTINCT insurer_id FROM insurance_policy WHERE insurer_id IS NOT NULL")
+        insurers = sorted(r[0] for r in cr.fetchall())
+        lines = env["insurance.line"].search([], order="id").ids
+        today = fields.Date.context_today(env["insurance.policy"])
+        count = limits.get("import_policies") or 5000
+        planned = []
+        for n in range(count):
+            start = today - timedelta(days=rng.randint(0, 300))
+            planned.append(
+                (
+                    f"IMP-{n + 1:06d}",
+                    rng.choice(clients.ids),
+                    rng.choice(insurers),
+                    rng.choice(lines),
+                    # a tenth large risks: their clients move up a tier
+                    250_000.0 if n % 10 == 0 else round(rng.uniform(500, 20000), 2),
+                    start,
+                    start + timedelta(days=365),
+                )
+            )
+        cr.execute("SELECT count(*) FROM insurance_tier_history")
+        history_before = cr.fetchone()[0]
+        cr.commit()
+        uenv = user_env(cr, lead)
+        policy_rows = [
+            [name, str(client), str(insurer), str(line), "active", str(premium), str(d1), str(d2)]
+            for name, client, insurer, line, premium, d1, d2 in planned
+        ]
+        batches = _import(cr, uenv["insurance.policy"], POLICY_IMPORT_FIELDS, policy_rows)
+        cr.execute("SELECT count(*) FROM insurance_tier_history")
+        tier_changes = cr.fetchone()[0] - history_before
+    with transaction(reg) as cr:
+        uenv = user_env(cr, superuser_env(cr)["res.users"].browse(lead.id))
+        lead_rows = [
+            [f"Imported opportunity {name}", str(client), "opportunity", str(premium), str(d2)]
+            for name, client, _insurer, _line, premium, _d1, d2 in planned
+        ]
+        base = _import(cr, uenv["crm.lead"], LEAD_IMPORT_FIELDS, lead_rows)
+    done, seconds, queries = _totals(batches)
+    base_done, base_seconds, base_queries = _totals(base)
+    return [
+        row(
+            "i",
+            "import of policies (load, 2,000 a batch), team lead",
+            done,
+            seconds,
+            queries,
+            "import of as many crm.lead, same clients and user",
+            base_done,
+            base_seconds,
+            base_queries,
+            user=login,
+            clients=len({p[1] for p in planned}),
+            batches=len(batches),
+            queries_per_batch=[b[2] for b in batches],
+            queries_per_policy=queries / done if done else None,
+            baseline_queries_per_lead=base_queries / base_done if base_done else None,
+            tier_changes=tier_changes,
+            tiering_was_on=tiering_was_on,
+        )
+    ]
+
+
+# ------------------------------------------------------------
+# j. Competitor views
+# ------------------------------------------------------------
+
+# Holdings with competitors for a book generated without them: a share of
+# the current needs analyses lists one to three lines held elsewhere; a
+# share of the opportunities and renewal requests is lost to a competitor.
+COMPETITOR_SHARE = 0.5
+LOST_SHARE = 0.2
+TARGETS_SQL = """
+SELECT t.competitor_id, count(*), sum(t.premium)
+  FROM (%(view)s) t JOIN res_partner p ON p.id = t.partner_id
+ WHERE NOT t.held_with_us AND t.company_id = %(company)s AND ({rule})
+ GROUP BY t.competitor_id
+"""
+LOST_SQL = """
+SELECT t.competitor_id, t.line_id, sum(t.premium_lost), sum(t.winning_price),
+       sum(t.won_back_count), count(*)
+  FROM insurance_competitor_report t LEFT JOIN res_partner p ON p.id = t.partner_id
+ WHERE (t.company_id IS NULL OR t.company_id = %(company)s) AND ({rule})
+ GROUP BY GROUPING SETS ((), (t.competitor_id), (t.line_id), (t.competitor_id, t.line_id))
+"""
+COMPETITOR_RULES = {
+    "am": "t.user_id = %(user)s OR p.backup_manager_id = %(user)s",
+    "tl": """t.user_id = %(user)s OR p.backup_manager_id = %(user)s OR t.user_id IN (
+                SELECT m.user_id FROM crm_team_member m JOIN crm_team c ON c.id = m.crm_team_id
+                 WHERE c.user_id = %(user)s AND m.active)""",
+}
+
+
+def _insert_competitor_data(env, rng):
+    """Holdings with competitors and business lost to them (see
+    COMPETITOR_SHARE), for this run; returns (holdings, leads, renewals)."""
+    from generate import insert_needs_analyses
+
+    cr = env.cr
+    if not env["insurance.needs.analysis"].search_count([]):
+        insert_needs_analyses(env, rng)
+    cr.execute("SELECT DISTINCT insurer_id FROM insurance_policy WHERE insurer_id IS NOT NULL")
+    insurers = sorted(r[0] for r in cr.fetchall())
+    env["res.partner"].browse(insurers).write({"is_insurance_competitor": True})
+    lines = env["insurance.line"].search([], order="id").ids
+    holdings = 0
+    if not env["insurance.needs.competitor"].search_count([]):
+        cr.execute("SELECT id FROM insurance_needs_analysis WHERE is_current ORDER BY id")
+        analyses = [r[0] for r in cr.fetchall()]
+        chosen = rng.sample(analyses, int(len(analyses) * COMPETITOR_SHARE))
+        proto = env["insurance.needs.competitor"].create(
+            {"analysis_id": chosen[0], "line_id": lines[0], "competitor_id": insurers[0]}
+        )
+        env.flush_all()
+        prototype = table_row(cr, "insurance_needs_competitor", proto.id)
+        proto.unlink()
+        env.flush_all()
+        today = datetime.now().date()
+        rows = [
+            {
+                "analysis_id": analysis_id,
+                "line_id": line_id,
+                "competitor_id": rng.choice(insurers),
+                "premium": round(rng.uniform(500, 20000), 2) if rng.random() < 0.8 else None,
+                "date_expiry": today + timedelta(days=rng.randint(-30, 400))
+                if rng.random() < 0.8
+                else None,
+            }
+            for analysis_id in sorted(chosen)
+            for line_id in rng.sample(lines, rng.randint(1, 3))
+        ]
+        clone_rows(cr, "insurance_needs_competitor", prototype, rows)
+        holdings = len(rows)
+    # lost opportunities and renewals (none in a generated book)
+    cr.execute(
+        """UPDATE crm_lead SET active = FALSE, probability = 0, automated_probability = 0,
+                  insurance_competitor_id = (%(insurers)s)[1 + (id %% cardinality(%(insurers)s))],
+                  insurance_competitor_price = expected_revenue * 0.9,
+                  insurance_line_id = (%(lines)s)[1 + (id %% cardinality(%(lines)s))],
+                  insurance_date_lost = CURRENT_DATE - (id %% 300)::int
+            WHERE type = 'opportunity' AND active AND partner_id IS NOT NULL
+              AND random() < %(share)s""",
+        {"insurers": insurers, "lines": lines, "share": LOST_SHARE},
+    )
+    leads = cr.rowcount
+    renewal = env.ref(f"{ADDON}.insurance_service_type_renewal")
+    lost = renewal.stage_ids.filtered(lambda stage: stage.state == "lost")[:1]
+    cr.execute(
+        """UPDATE insurance_service_request r
+              SET stage_id = %(stage)s, stage_state = 'lost',
+                  competitor_id = (%(insurers)s)[1 + (r.id %% cardinality(%(insurers)s))],
+                  competitor_price = r.previous_premium * 0.9,
+                  date_closed = now() - make_interval(days => (r.id %% 300)::int)
+            WHERE r.type_code = 'renewal' AND r.stage_state = 'open' AND random() < %(share)s""",
+        {"insurers": insurers, "share": LOST_SHARE, "stage": lost.id},
+    )
+    renewals = cr.rowcount
+    # planner statistics of the rows written, as after the generator's bulk
+    # load (rolled back with the run)
+    cr.execute(
+        "ANALYZE insurance_needs_competitor, insurance_needs_analysis, crm_lead,"
+        " insurance_service_request, res_partner"
+    )
+    env.invalidate_all()
+    return holdings, leads, renewals
+
+
+def bench_competitors(reg, limits):
+    from odoo.tools import SQL
+
+    rows = []
+    with transaction(reg) as cr:
+        env = superuser_env(cr)
+        cr.execute("SELECT setseed(0.20261126)")
+        holdings, lost_leads, lost_renewals = _insert_competitor_data(env, random.Random(20261126))
+        cr.commit()
+        manager, _clients = typical_manager(env)
+        lead = first_team_lead(env)
+        target_view = env["insurance.competitor.target"]._table_query
+        measures = ["premium_lost:sum", "winning_price:sum", "won_back_count:sum"]
+        for key, user, who in (
+            ("am", manager, "an account manager"),
+            ("tl", lead, "a team lead"),
+        ):
+            uenv = user_env(cr, user)
+            Target = uenv["insurance.competitor.target"]
+            Lost = uenv["insurance.competitor.report"]
+            list_spec = _view(
+                uenv, Target._name, f"{ADDON}.insurance_competitor_target_view_list", "list"
+            )
+            to_win = [("held_with_us", "=", False)]  # the action's default filter
+
+            def targets(Target=Target, list_spec=list_spec, to_win=to_win):
+                # the list, then grouped by competitor (its sum of premiums)
+                listed = Target.web_search_read(to_win, list_spec, limit=80, count_limit=10001)
+                grouped = Target.web_read_group(
+                    to_win, ["premium:sum"], ["competitor_id"], limit=80, lazy=True
+                )
+                return listed["length"], grouped["groups"]
+
+            params = {"user": user.id, "company": user.company_id.id, "view": target_view}
+            for sub, what, call, query in (
+                (
+                    "targets",
+                    f"Competitor Targets list + by competitor, {who}",
+                    targets,
+                    TARGETS_SQL,
+                ),
+                (
+                    "lost",
+                    f"Business Lost pivot, {who}",
+                    lambda Lost=Lost: _pivot(Lost, [], measures, "competitor_id", "line_id"),
+                    LOST_SQL,
+                ),
+            ):
+                seconds, queries, result = _best_of(uenv, cr, call)
+                query = SQL(query.replace("{rule}", COMPETITOR_RULES[key]), **params)
+                base_seconds, base_rows = _sql_best_of(cr, query, None)
+                if sub == "targets":
+                    records = result[0]
+                    base_records = sum(r[1] for r in base_rows)
+                    same = records == base_records
+                else:
+                    records = result[0][0]["__count"]
+                    total = next(r for r in base_rows if r[0] is None and r[1] is None)
+                    base_records = total[5]
+                    same = abs((result[0][0]["premium_lost"] or 0) - float(total[2] or 0)) < 0.01
+                rows.append(
+                    row(
+                        f"j.{sub}_{key}",
+                        what,
+                        records,
+                        seconds,
+                        queries,
+                        "one SQL GROUP BY, same rows and rule",
+                        base_records,
+                        base_seconds,
+                        1,
+                        per_record=False,
+                        user=user.login,
+                        same_total=same and records == base_records,
+                        holdings_created_for_the_run=holdings,
+                        lost_leads_for_the_run=lost_leads,
+                        lost_renewals_for_the_run=lost_renewals,
+                    )
+                )
+    return rows
+
+
+# ------------------------------------------------------------
 # Report
 # ------------------------------------------------------------
 
@@ -1196,6 +1525,8 @@ def main():
         "f": lambda: bench_scorecards(reg, limits),
         "g": lambda: bench_retention(reg, limits),
         "h": lambda: bench_needs_reports(reg, limits),
+        "i": lambda: bench_import(reg, limits),
+        "j": lambda: bench_competitors(reg, limits),
     }
     rows = []
     for key in only:
