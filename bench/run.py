@@ -1249,6 +1249,8 @@ def bench_import(reg, limits):
             clients=len({p[1] for p in planned}),
             batches=len(batches),
             queries_per_batch=[b[2] for b in batches],
+            seconds_per_batch=[round(b[1], 3) for b in batches],
+            baseline_seconds_per_batch=[round(b[1], 3) for b in base],
             queries_per_policy=queries / done if done else None,
             baseline_queries_per_lead=base_queries / base_done if base_done else None,
             tier_changes=tier_changes,
