@@ -29,8 +29,11 @@ from . import insurance_service_request_competitor
 from . import insurance_service_request_complaint
 from . import res_partner
 
-# assignment before tiering: the tier override of write re-enters write and
-# must run first (see res_partner_tiering.ResPartner.write)
+# the manager change before tiering: the tier override of write re-enters
+# write and must run first (see res_partner_tiering.ResPartner.write)
+from . import res_partner_manager_change
+from . import res_partner_manager_check
+from . import res_partner_manager_follower
 from . import res_partner_assignment
 from . import res_partner_tiering
 from . import res_partner_crm

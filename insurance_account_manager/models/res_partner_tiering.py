@@ -9,8 +9,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, create_index, split_every
 
 from ..tools import tiering
+from .mail_tracking_sql import insert_tracking_notes
 from .res_partner import GROUP_INSURANCE_ADMIN, GROUP_INSURANCE_AM
-from .res_partner_assignment import insert_tracking_notes
 
 GROUP_INSURANCE_TEAM_LEAD = "insurance_account_manager.insurance_group_team_lead"
 
