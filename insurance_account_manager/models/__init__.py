@@ -36,6 +36,8 @@ from . import res_partner_manager_check
 from . import res_partner_manager_follower
 from . import res_partner_assignment
 from . import res_partner_tiering
+from . import res_partner_tier_lock
+from . import res_partner_tier_history
 from . import res_partner_crm
 from . import crm_lead
 from . import crm_team
