@@ -64,4 +64,5 @@ from . import res_config_settings
 from . import res_config_settings_needs
 from . import res_config_settings_retention
 from . import insurance_scorecard
+from . import insurance_scorecard_kpi
 from . import res_config_settings_scorecard
