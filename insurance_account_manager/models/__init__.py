@@ -29,8 +29,8 @@ from . import insurance_service_request_competitor
 from . import insurance_service_request_complaint
 from . import res_partner
 
-# the manager change before tiering: the tier override of write re-enters
-# write and must run first (see res_partner_tiering.ResPartner.write)
+# the manager change before the tier lock: the tier lock's override of write
+# re-enters write and must run first (see res_partner_tier_lock.ResPartner.write)
 from . import res_partner_manager_change
 from . import res_partner_manager_check
 from . import res_partner_manager_follower

@@ -187,7 +187,7 @@ class ResPartner(models.Model):
         # client can put any key in the context of an RPC call, and must not be
         # able to skip the tier-lock check or the history that way.
         # _insurance_write_tier writes again through the whole write chain, so
-        # this override must run before the one of res_partner_assignment.py
+        # this override must run before the one of res_partner_manager_change.py
         # (this file is loaded after it, see models/__init__.py): the manager
         # history is then kept by the inner write only, once.
         if "insurance_tier_id" in vals and not (
