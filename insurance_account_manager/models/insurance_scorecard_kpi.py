@@ -26,15 +26,7 @@ class InsuranceScorecard(models.Model):
     @api.model
     def _kpi_inputs(self, kpis):
         """The KPI values for the score, ``None`` where the period has no data."""
-        return {
-            "retention": kpis["retention"] if kpis["clients_start"] else None,
-            "renewal": kpis["renewal_rate"] if kpis["renewals_due"] else None,
-            "sla": kpis["sla_compliance"] if kpis["requests_with_sla"] else None,
-            "satisfaction": kpis["satisfaction"] if kpis["rating_count"] else None,
-            "premium_growth": kpis["premium_growth"] if kpis["premium_start"] else None,
-            "new_clients": kpis["new_clients"],
-            "requests": kpis["requests_handled"],
-        }
+        return scorecard.kpi_inputs(kpis)
 
     @api.model
     def _user_teams(self, user_ids):
@@ -284,18 +276,4 @@ class InsuranceScorecard(models.Model):
     @api.model
     def _kpi_complete(self, kpis):
         """Every KPI field of one manager, with the ratios derived from the counts."""
-        values = dict.fromkeys(KPI_FIELDS, 0)
-        values.update(kpis)
-        values["retention"] = (
-            scorecard.ratio(values["clients_kept"], values["clients_start"]) or 0.0
-        )
-        values["renewal_rate"] = (
-            scorecard.ratio(values["renewals_won"], values["renewals_due"]) or 0.0
-        )
-        values["sla_compliance"] = (
-            scorecard.ratio(values["requests_within_sla"], values["requests_with_sla"]) or 0.0
-        )
-        values["premium_growth"] = (
-            scorecard.growth(values["premium_start"], values["premium_end"]) or 0.0
-        )
-        return values
+        return scorecard.complete_kpis(kpis, KPI_FIELDS)
