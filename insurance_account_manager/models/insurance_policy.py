@@ -8,8 +8,9 @@ from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
 from ..tools import service, validation
+from .mail_tracking_sql import insert_tracking_notes
 from .res_partner import with_rule_fields
-from .res_partner_assignment import init_manager_copy_column, insert_tracking_notes
+from .res_partner_manager_change import init_manager_copy_column
 
 # Policies switched to "expired" by one run of the scheduled action; the
 # cron re-triggers itself while more remain (ir.cron progress API).

@@ -9,7 +9,7 @@ from lxml import etree
 
 from odoo.tests import tagged
 
-from ..models.res_partner_assignment import _ManagerChange
+from ..models.res_partner_manager_change import _ManagerChange
 from .test_service_request import ServiceCommon
 
 # (view, queries): measured for 5 and for 50 clients
