@@ -294,6 +294,21 @@ class InsurancePolicy(models.Model):
         field_names = with_rule_fields(self, field_names)
         return super().search_fetch(domain, field_names, offset, limit, order)
 
+    @api.model
+    def _read_group_format_result(self, rows_dict, lazy_groupby):
+        # the managers' names of the groups (a pivot's rows) in one query
+        # instead of two (users, then partners): CRM's stages take one
+        managers = self.env["res.users"].browse(
+            {
+                row[groupby].id
+                for row in rows_dict
+                for groupby in lazy_groupby
+                if groupby in ("account_manager_id", "backup_manager_id") and row[groupby]
+            }
+        )
+        managers.sudo()._insurance_prefetch_names()
+        return super()._read_group_format_result(rows_dict, lazy_groupby)
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:

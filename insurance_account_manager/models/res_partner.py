@@ -22,18 +22,10 @@ INSURANCE_COUNTS = (
     ("claim", "insurance.claim", []),
     ("request", "insurance.service.request", [("stage_state", "=", "open")]),
 )
-# The client form's lists of open records: (field, model, domain besides the
-# client), listed in one statement (see _compute_insurance_open_lines).
-INSURANCE_OPEN_LINES = (
-    ("insurance_open_claim_ids", "insurance.claim", [("stage_id.is_closed", "=", False)]),
-    ("insurance_open_request_ids", "insurance.service.request", [("stage_state", "=", "open")]),
-)
-# The client form's lists of records (see web_read).
-INSURANCE_LINE_FIELDS = (
-    "insurance_policy_ids",
-    "insurance_assignment_ids",
-    "insurance_tier_history_ids",
-)
+# The client form's list of records (see web_read); the other records of a
+# client (claims, requests, opportunities, needs analyses, histories) open
+# from its smart buttons and links, as crm's partner form opens opportunities.
+INSURANCE_LINE_FIELDS = ("insurance_policy_ids",)
 
 
 def with_rule_fields(records, field_names):
@@ -113,20 +105,6 @@ class ResPartner(models.Model):
     insurance_claim_ids = fields.One2many(
         "insurance.claim", "partner_id", string="Claims", groups=GROUP_INSURANCE_AM
     )
-    # the client form's inline lists of what is still open (computed: a
-    # one2many with a domain would check it on every claim or request created)
-    insurance_open_claim_ids = fields.Many2many(
-        "insurance.claim",
-        string="Open Claims",
-        compute="_compute_insurance_open_lines",
-        groups=GROUP_INSURANCE_AM,
-    )
-    insurance_open_request_ids = fields.Many2many(
-        "insurance.service.request",
-        string="Open Requests",
-        compute="_compute_insurance_open_lines",
-        groups=GROUP_INSURANCE_AM,
-    )
     insurance_policy_count = fields.Integer(
         compute="_compute_insurance_counts", groups=GROUP_INSURANCE_AM
     )
@@ -186,11 +164,11 @@ class ResPartner(models.Model):
         counts of _compute_insurance_counts."""
         return [(kind, model, domain, "partner_id") for kind, model, domain in INSURANCE_COUNTS]
 
-    def _insurance_grouped(self, parts, listed):
-        """{kind: {partner id: count, or the ids in the model's order when
-        ``listed``}} of ``parts`` [(kind, model, domain, client field)] for the
-        partners of ``self``, of what the user may read (each model's search
-        query, its record rules included): one statement for all the parts."""
+    def _insurance_grouped(self, parts):
+        """{kind: {partner id: count}} of ``parts`` [(kind, model, domain,
+        client field)] for the partners of ``self``, of what the user may read
+        (each model's search query, its record rules included): one statement
+        for all the parts."""
         ids = [partner._origin.id for partner in self if partner._origin.id]
         found = {kind: {} for kind, *_rest in parts}
         statements = []
@@ -202,12 +180,8 @@ class ResPartner(models.Model):
             if query.is_empty():
                 continue
             partner = SQL.identifier(query.table, partner_field)
-            value = SQL("COUNT(*)")
-            if listed:
-                order = Model._order_to_sql(Model._order, query)
-                value = SQL("ARRAY_AGG(%s ORDER BY %s)", SQL.identifier(query.table, "id"), order)
             query.groupby = partner
-            statements.append(SQL("(%s)", query.select(SQL("%s", kind), partner, value)))
+            statements.append(SQL("(%s)", query.select(SQL("%s", kind), partner, SQL("COUNT(*)"))))
         if statements:
             for kind, partner_id, value in self.env.execute_query(
                 SQL(" UNION ALL ").join(statements)
@@ -219,7 +193,7 @@ class ResPartner(models.Model):
         """The smart buttons' counts, of what the user may read (the record
         rules apply): the grouped counts in one statement, as the client form
         shows them at once."""
-        counts = self._insurance_grouped(self._insurance_count_parts(), listed=False)
+        counts = self._insurance_grouped(self._insurance_count_parts())
         self._insurance_set_counts(counts)
 
     def _insurance_set_counts(self, counts):
@@ -230,17 +204,6 @@ class ResPartner(models.Model):
             partner.insurance_policy_count = counts["policy"].get(partner_id, 0)
             partner.insurance_claim_count = counts["claim"].get(partner_id, 0)
             partner.insurance_request_count = counts["request"].get(partner_id, 0)
-
-    def _compute_insurance_open_lines(self):
-        """The open claims and open requests the user may read (the record
-        rules apply), in the models' order: one statement for both lists."""
-        found = self._insurance_grouped(
-            [(fname, model, domain, "partner_id") for fname, model, domain in INSURANCE_OPEN_LINES],
-            listed=True,
-        )
-        for partner in self:
-            for fname, model, _domain in INSURANCE_OPEN_LINES:
-                partner[fname] = self.env[model].browse(found[fname].get(partner._origin.id, []))
 
     @api.depends("company_id")
     @api.depends_context("company")
@@ -298,10 +261,41 @@ class ResPartner(models.Model):
 
     def web_read(self, specification):
         self._insurance_fetch_lines(specification)
+        self._insurance_prefetch_names(specification)
         return super().web_read(specification)
 
+    def _insurance_prefetch_names(self, specification):
+        """The display names of the form's many2one fields read at once per
+        model: web_read reads each field's names apart, and a user's name costs
+        two queries (users, then partners), so the salesperson, the account
+        manager and the backup cost six. Fetches what ``read`` fetches (the
+        fields of ``specification``, the same checks, and the fields the read
+        rules test), then the names of the
+        values as web_read reads them (``sudo``); web_read then finds all of it
+        in memory."""
+        by_model = defaultdict(list)
+        for fname, spec in specification.items():
+            field = self._fields.get(fname)
+            if (
+                field
+                and field.store
+                and field.type == "many2one"
+                and "display_name" in spec.get("fields", ())
+            ):
+                by_model[field.comodel_name].append(fname)
+        if not any(len(fnames) > 1 for fnames in by_model.values()):
+            return
+        # with the fields the read rules test: read() then checks them in memory
+        self.fetch(
+            with_rule_fields(self, [fname for fname in specification if fname in self._fields])
+        )
+        for model, fnames in by_model.items():
+            if len(fnames) > 1:
+                ids = {id_ for fname in fnames for id_ in self[fname]._ids}
+                self.env[model].browse(ids).sudo().mapped("display_name")
+
     def _insurance_fetch_lines(self, specification):
-        """The client form's lists (policies, manager and tier history) fetched
+        """The client form's list of policies fetched
         with the fields the form shows, in the search that finds them, as a
         list view's web_search_read does: the web client's read of the form
         then finds them in memory, instead of one search and one read per list.
