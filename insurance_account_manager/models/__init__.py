@@ -60,3 +60,4 @@ from . import res_config_settings_needs
 from . import res_config_settings_retention
 from . import insurance_scorecard
 from . import res_config_settings_scorecard
+from . import ir_rule
