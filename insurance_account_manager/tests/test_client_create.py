@@ -153,7 +153,7 @@ class TestClientCreate(InsuranceRpcCase):
         views = (
             self.env["res.partner"]
             .with_user(user)
-            .with_context(ACTION_CONTEXT)
+            .with_context(**ACTION_CONTEXT)
             .get_views([(self.env.ref("base.view_partner_form").id, "form")])
         )
         fields = views["models"]["res.partner"]["fields"]

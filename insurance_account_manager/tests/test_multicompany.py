@@ -80,7 +80,10 @@ class TestMultiCompany(InsuranceCommon):
         self.client_south.email = "ops@guangzhou-textiles.example.com"
         general = self.env["insurance.service.type"]._get_by_code("general")
         done = general.stage_ids.filtered(lambda s: s.state == "won")[:1]
-        for client, company in ((self.client_harbin, self.company), (self.client_south, self.company_south)):
+        for client, company in (
+            (self.client_harbin, self.company),
+            (self.client_south, self.company_south),
+        ):
             for _i in range(3):
                 request = self.env["insurance.service.request"].create(
                     {
