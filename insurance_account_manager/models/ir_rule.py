@@ -5,9 +5,10 @@ from .res_partner import CREATED_IN_CALL, CreatedInCall
 
 class IrRule(models.Model):
     """The record rules may name ``insurance_created_ids``: the partners the
-    current user created in the ``res.partner.web_save`` call being served
-    (empty anywhere else), so that the form reads a new client back in the
-    request that creates it, and only then."""
+    current user is creating in the call being served (``res.partner.create``,
+    and ``web_save`` with its read-back; empty anywhere else), so that the
+    ORM writes a new client's inverse fields and the form reads it back in
+    the request that creates it, and only then."""
 
     _inherit = "ir.rule"
 

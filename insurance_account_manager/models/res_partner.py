@@ -41,9 +41,10 @@ CREATED_IN_CALL = "insurance_created_in_call"
 
 
 class CreatedInCall:
-    """The partners ``uid`` created in one web_save call: readable by that
-    call's read-back only, whoever the rules then made their manager. An
-    object, so that no client can put it in a context."""
+    """The partners ``uid`` created in one call (a ``create``, or a web_save
+    with its read-back): readable and writable in that call only, whoever
+    the rules then made their manager. An object, so that no client can put
+    it in a context."""
 
     __slots__ = ("ids", "uid")
 
@@ -306,7 +307,7 @@ class ResPartner(models.Model):
         # creator cannot read. The read-back of that request, and only it,
         # may read the partners the call created: the rule "created in the
         # saving call" (ir_rule.py, security/res_partner_security.xml).
-        if self or next_id or self.env.su:
+        if self or next_id or self.env.su or self._insurance_created_in_call() is not None:
             return super().web_save(vals, specification, next_id=next_id)
         created = CreatedInCall(self.env.uid)
         return super(ResPartner, self.with_context(**{CREATED_IN_CALL: created})).web_save(
@@ -348,14 +349,35 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        partners = super().create(vals_list)
+        if self.env.su or self._insurance_created_in_call() is not None:
+            partners = super().create(vals_list)
+        else:
+            # the creator reads and writes the partners while creating them
+            # (the ORM writes inverse fields such as company_type before the
+            # assignment rules give the client a manager), not afterwards
+            marked = self.with_context(**{CREATED_IN_CALL: CreatedInCall(self.env.uid)})
+            partners = super(ResPartner, marked).create(vals_list).with_env(self.env)
         if not self.env.su:
             # after super(): the values include the context's defaults
             partners._check_insurance_create_access()
-            created = self.env.context.get(CREATED_IN_CALL)
-            if isinstance(created, CreatedInCall) and created.uid == self.env.uid:
-                created.ids.update(partners.ids)
         return partners
+
+    @api.model
+    def _create(self, data_list):
+        records = super()._create(data_list)
+        created = self._insurance_created_in_call()
+        if created is not None:
+            created.ids.update(records.ids)
+        return records
+
+    @api.model
+    def _insurance_created_in_call(self):
+        """The :class:`CreatedInCall` of the current call for the current
+        user (not the superuser), or None."""
+        created = self.env.context.get(CREATED_IN_CALL)
+        if not self.env.su and isinstance(created, CreatedInCall) and created.uid == self.env.uid:
+            return created
+        return None
 
     def write(self, vals):
         if "is_insurance_client" in vals and not self.env.su:

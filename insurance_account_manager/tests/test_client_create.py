@@ -218,6 +218,21 @@ class TestClientCreate(InsuranceRpcCase):
         )[0]
         self.assertEqual(full["account_manager_id"]["id"], self.user_am_2.id)
         self._assert_creator_locked_out(self.user_am, full["id"])
+        # the form sends company_type, an inverse the ORM writes on the new
+        # client before the rules give it a manager: writable while created
+        for method in ("web_save", "create"):
+            args = ([], {"name": f"Typed {method}", "company_type": "company"})
+            if method == "create":
+                args = args[1:]
+            kwargs = {"specification": {"name": {}}} if method == "web_save" else {}
+            result = self.rpc(
+                self.user_am, "res.partner", method, *args, context=ACTION_CONTEXT, **kwargs
+            )
+            client_id = result[0]["id"] if method == "web_save" else result
+            client = self.env["res.partner"].browse(client_id)
+            self.assertTrue(client.is_company)
+            self.assertEqual(client.account_manager_id, self.user_am_2)
+            self._assert_creator_locked_out(self.user_am, client_id)
         # moving from the save to another manager's client is refused too
         other = self._web_save_client(self.user_am, "Second One")
         self.assertRpcRefused(
@@ -245,6 +260,20 @@ class TestClientCreate(InsuranceRpcCase):
                 {"name": f"Web Client of {user.name}", "is_insurance_client": True},
                 specification={"name": {}},
             )
+        # with automatic assignment off, a team lead may create a client
+        # without a manager from the form, and then no longer sees it
+        self._set_auto(False)
+        saved = self.rpc(
+            self.user_lead,
+            "res.partner",
+            "web_save",
+            [],
+            {"name": "Lead Leaves It Open", "company_type": "company"},
+            specification={"name": {}, "account_manager_id": {}},
+            context=ACTION_CONTEXT,
+        )[0]
+        self.assertFalse(saved["account_manager_id"])
+        self._assert_creator_locked_out(self.user_lead, saved["id"])
         # with automatic assignment off the new client is the creator's: read on
         self._set_auto(False)
         mine = self._web_save_client(self.user_am, "Mine To Keep")
