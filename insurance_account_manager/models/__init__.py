@@ -66,3 +66,4 @@ from . import res_config_settings_retention
 from . import insurance_scorecard
 from . import insurance_scorecard_kpi
 from . import res_config_settings_scorecard
+from . import ir_rule

@@ -135,12 +135,18 @@ class ResPartner(models.Model):
         ):
             valid_lines[qualification.user_id.id].update(qualification.line_ids.ids)
         loads = self._insurance_manager_loads(users.ids)
+        # a manager whose licences all lapsed takes no client while Settings
+        # require one (the parameter is read only then)
+        required = any(not valid_lines[user.id] for user in users) and (
+            self.env["res.users"]._insurance_require_qualification()
+        )
         return {
             user.id: assignment.Manager(
                 user_id=user.id,
                 capacity=user.insurance_capacity,
                 load=loads.get(user.id, 0.0),
                 line_ids=frozenset(valid_lines[user.id]),
+                qualified=not required or bool(valid_lines[user.id]),
                 country_ids=frozenset(user.insurance_country_ids.ids),
                 state_ids=frozenset(user.insurance_state_ids.ids),
                 langs=frozenset(user.insurance_lang_ids.mapped("code")),
