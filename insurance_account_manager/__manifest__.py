@@ -2,7 +2,7 @@
     "name": "Insurance Account Manager",
     "summary": "One accountable account manager per insurance client: "
     "book of business, policies, claims and service",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/Insurance",
     "website": "https://github.com/insurance-account-manager/insurance_account_manager",
     "author": "insurance_account_manager contributors",

@@ -75,3 +75,23 @@ class TestMigrationCreatorRule(TransactionCase):
         self.rule.unlink()
         self.assertFalse(self.migration.rewrite_creator_rule(self.env))
         self.assertFalse(self._index())
+
+    def test_team_lead_rule_gains_clients_without_manager(self):
+        rule = self.env.ref(self.migration.TEAM_LEAD_RULE)
+        self.assertEqual(rule.domain_force, self.migration.TEAM_LEAD_NEW_DOMAIN)
+        self.assertFalse(self.migration.widen_team_lead_rule(self.env))
+        rule.write(
+            {
+                "domain_force": self.migration.TEAM_LEAD_OLD_DOMAIN,
+                "name": self.migration.TEAM_LEAD_OLD_NAME,
+            }
+        )
+        self.migration.migrate(self.env.cr, "18.0.1.2.0")
+        self.env.invalidate_all()
+        self.assertEqual(rule.domain_force, self.migration.TEAM_LEAD_NEW_DOMAIN)
+        self.assertEqual(rule.name, self.migration.TEAM_LEAD_NEW_NAME)
+        # an administrator's own domain stays
+        own = "[('account_manager_id.sale_team_id.user_id', '=', user.id)]"
+        rule.domain_force = own
+        self.assertFalse(self.migration.widen_team_lead_rule(self.env))
+        self.assertEqual(rule.domain_force, own)

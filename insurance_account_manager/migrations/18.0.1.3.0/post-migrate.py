@@ -4,7 +4,11 @@ a new client is done by ``res.partner.web_save`` itself, for that call only.
 The rule "created by the user" stays for creating such a client, without
 read; the partial index on ``create_uid`` that served its read goes. The
 rule is ``noupdate``: rewritten here, with the index dropped, unless an
-administrator changed it (then both stay, and the administrator decides)."""
+administrator changed it (then both stay, and the administrator decides).
+
+Team leads read and write the clients without a manager, the queue they
+dispatch (they are the ones told of such a client): their rule, ``noupdate``
+too, gains that arm unless an administrator changed it."""
 
 from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL
@@ -47,5 +51,32 @@ def rewrite_creator_rule(env):
     return True
 
 
+TEAM_LEAD_RULE = "insurance_account_manager.res_partner_rule_team_lead"
+TEAM_LEAD_OLD_DOMAIN = "[('account_manager_id.crm_team_member_ids.crm_team_id.user_id', '=', user.id)]"
+TEAM_LEAD_NEW_DOMAIN = (
+    "['|', ('account_manager_id', '=', False), "
+    "('account_manager_id.crm_team_member_ids.crm_team_id.user_id', '=', user.id)]"
+)
+TEAM_LEAD_OLD_NAME = "Insurance Client: clients of the led teams"
+TEAM_LEAD_NEW_NAME = "Insurance Client: clients of the led teams and clients without manager"
+
+
+def widen_team_lead_rule(env):
+    """Give the team leads' rule the clients without manager if the rule is as
+    installed before 18.0.1.3.0; return whether it was rewritten."""
+    rule = env.ref(TEAM_LEAD_RULE, raise_if_not_found=False)
+    if not rule or rule.domain_force != TEAM_LEAD_OLD_DOMAIN:
+        return False
+    rule.write(
+        {
+            "domain_force": TEAM_LEAD_NEW_DOMAIN,
+            "name": TEAM_LEAD_NEW_NAME if rule.name == TEAM_LEAD_OLD_NAME else rule.name,
+        }
+    )
+    return True
+
+
 def migrate(cr, version):
-    rewrite_creator_rule(api.Environment(cr, SUPERUSER_ID, {}))
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    rewrite_creator_rule(env)
+    widen_team_lead_rule(env)
