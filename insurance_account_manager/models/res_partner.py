@@ -6,6 +6,7 @@ from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column
 
 from ..tools import validation
+from .install_sql import create_many2one_columns
 
 # Groups shared by the client, tiering and assignment files of res.partner.
 # The insurance fields of a partner are the client book: users outside these
@@ -155,6 +156,8 @@ class ResPartner(models.Model):
             create_column(self.env.cr, "res_partner", "annual_premium", "numeric")
         if not column_exists(self.env.cr, "res_partner", "is_insurance_client"):
             create_column(self.env.cr, "res_partner", "is_insurance_client", "boolean")
+        # the managers and tiers: no read of the whole table to check each key
+        create_many2one_columns(self)
         return super()._auto_init()
 
     @api.depends("insurance_policy_ids")
