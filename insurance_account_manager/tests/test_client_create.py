@@ -261,7 +261,9 @@ class TestClientCreate(InsuranceRpcCase):
                 specification={"name": {}},
             )
         # with automatic assignment off, a team lead may create a client
-        # without a manager from the form, and then no longer sees it
+        # without a manager from the form; it stays in the team leads' queue
+        # of clients without manager, which they read, and an account manager
+        # of the team does not
         self._set_auto(False)
         saved = self.rpc(
             self.user_lead,
@@ -273,7 +275,11 @@ class TestClientCreate(InsuranceRpcCase):
             context=ACTION_CONTEXT,
         )[0]
         self.assertFalse(saved["account_manager_id"])
-        self._assert_creator_locked_out(self.user_lead, saved["id"])
+        rows = self.rpc(self.user_lead, "res.partner", "read", [saved["id"]], ["name"])
+        self.assertEqual(rows[0]["name"], "Lead Leaves It Open")
+        self.assertFalse(
+            self.rpc(self.user_am, "res.partner", "search", [("id", "=", saved["id"])])
+        )
         # with automatic assignment off the new client is the creator's: read on
         self._set_auto(False)
         mine = self._web_save_client(self.user_am, "Mine To Keep")
