@@ -29,10 +29,15 @@ from . import insurance_service_request_competitor
 from . import insurance_service_request_complaint
 from . import res_partner
 
-# assignment before tiering: the tier override of write re-enters write and
-# must run first (see res_partner_tiering.ResPartner.write)
+# the manager change before the tier lock: the tier lock's override of write
+# re-enters write and must run first (see res_partner_tier_lock.ResPartner.write)
+from . import res_partner_manager_change
+from . import res_partner_manager_check
+from . import res_partner_manager_follower
 from . import res_partner_assignment
 from . import res_partner_tiering
+from . import res_partner_tier_lock
+from . import res_partner_tier_history
 from . import res_partner_crm
 from . import crm_lead
 from . import crm_team
@@ -59,4 +64,6 @@ from . import res_config_settings
 from . import res_config_settings_needs
 from . import res_config_settings_retention
 from . import insurance_scorecard
+from . import insurance_scorecard_kpi
 from . import res_config_settings_scorecard
+from . import ir_rule

@@ -4,7 +4,10 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
+from odoo.tools.sql import column_exists, create_column, create_index, make_index_name
 
+from .install_sql import create_many2one_columns
 from .res_partner import GROUP_INSURANCE_AM
 
 # Fields of a lead after whose change its owner is checked again: who owns
@@ -48,6 +51,43 @@ class CrmLead(models.Model):
         groups="insurance_account_manager.insurance_group_service_handler",
         help="Opened when the opportunity was won: the underwriting work for the sale.",
     )
+
+    def _auto_init(self):
+        self._insurance_init_commercial_partner()
+        create_many2one_columns(self)
+        return super()._auto_init()
+
+    def _insurance_init_commercial_partner(self):
+        """Create the commercial entity's column and fill it in one UPDATE when
+        the addon is installed where CRM already holds leads. Left to the ORM,
+        the stored related field is computed lead by lead: 100,000 leads took
+        three minutes to install (one query per lead, then 1,000 UPDATEs),
+        against seconds without leads. Nothing once the column exists.
+
+        The index (``btree_not_null``, named as the ORM names it, which then
+        finds it) exists before the UPDATE: built after it, over the rows the
+        UPDATE left behind, PostgreSQL would not use it in a transaction older
+        than the index (``pg_index.indcheckxmin``)."""
+        cr = self.env.cr
+        if column_exists(cr, "crm_lead", "commercial_partner_id"):
+            return
+        create_column(cr, "crm_lead", "commercial_partner_id", "int4")
+        create_index(
+            cr,
+            make_index_name("crm_lead", "commercial_partner_id"),
+            "crm_lead",
+            ['"commercial_partner_id"'],
+            where='"commercial_partner_id" IS NOT NULL',
+        )
+        cr.execute(
+            SQL(
+                """UPDATE crm_lead AS lead
+                      SET commercial_partner_id = partner.commercial_partner_id
+                     FROM res_partner AS partner
+                    WHERE partner.id = lead.partner_id
+                      AND partner.commercial_partner_id IS NOT NULL"""
+            )
+        )
 
     # ------------------------------------------------------------
     # CRUD

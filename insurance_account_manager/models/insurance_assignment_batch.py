@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 from odoo.tools import SQL
 
-from .res_partner_assignment import _ManagerChange, without_tracking_switches
+from .res_partner_manager_change import _ManagerChange, without_tracking_switches
 
 # Scheduled reassignments applied per call of the scheduled action (it
 # re-triggers itself while more are due).

@@ -3,7 +3,7 @@ from odoo.exceptions import AccessError, ValidationError
 
 from ..tools import validation
 from .res_partner import with_rule_fields
-from .res_partner_assignment import init_manager_copy_column
+from .res_partner_manager_change import init_manager_copy_column
 
 # A claim is filed on a policy in force or whose cover has ended, never on a
 # draft or a cancelled one.

@@ -8,8 +8,9 @@ from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
 from ..tools import service, validation
+from .mail_tracking_sql import insert_tracking_notes
 from .res_partner import with_rule_fields
-from .res_partner_assignment import init_manager_copy_column, insert_tracking_notes
+from .res_partner_manager_change import init_manager_copy_column
 
 # Policies switched to "expired" by one run of the scheduled action; the
 # cron re-triggers itself while more remain (ir.cron progress API).
@@ -292,6 +293,21 @@ class InsurancePolicy(models.Model):
         # with the fields the read rules test
         field_names = with_rule_fields(self, field_names)
         return super().search_fetch(domain, field_names, offset, limit, order)
+
+    @api.model
+    def _read_group_format_result(self, rows_dict, lazy_groupby):
+        # the managers' names of the groups (a pivot's rows) in one query
+        # instead of two (users, then partners): CRM's stages take one
+        managers = self.env["res.users"].browse(
+            {
+                row[groupby].id
+                for row in rows_dict
+                for groupby in lazy_groupby
+                if groupby in ("account_manager_id", "backup_manager_id") and row[groupby]
+            }
+        )
+        managers.sudo()._insurance_prefetch_names()
+        return super()._read_group_format_result(rows_dict, lazy_groupby)
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -7,7 +7,7 @@ from odoo.tools.sql import column_exists, create_column, create_index, table_exi
 
 from ..tools import service, validation
 from .res_partner import GROUP_INSURANCE_AM, with_rule_fields
-from .res_partner_assignment import init_manager_copy_column
+from .res_partner_manager_change import init_manager_copy_column
 
 PRIORITIES = [
     (service.PRIORITY_NORMAL, "Normal"),

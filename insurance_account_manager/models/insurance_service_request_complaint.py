@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools.sql import column_exists, create_column, table_exists
 
@@ -26,6 +26,12 @@ class InsuranceServiceRequest(models.Model):
         "Only a team lead or an administrator clears the flag.",
     )
 
+    can_edit_complaint = fields.Boolean(
+        compute="_compute_can_edit_complaint",
+        help="Whether the current user may change the complaint flag as saved: anyone who "
+        "may edit the request flags it, only a team lead or an administrator clears it.",
+    )
+
     def _auto_init(self):
         # a new column of a large table, left NULL (read as False) rather than
         # filled row by row
@@ -33,6 +39,14 @@ class InsuranceServiceRequest(models.Model):
         if table_exists(cr, self._table) and not column_exists(cr, self._table, "is_complaint"):
             create_column(cr, self._table, "is_complaint", "boolean")
         return super()._auto_init()
+
+    @api.depends("is_complaint")
+    @api.depends_context("uid")
+    def _compute_can_edit_complaint(self):
+        # the form's modifier only; write() decides, from the same rule
+        clears = self.env.su or self.env.user.has_group(GROUP_INSURANCE_LEAD)
+        for request in self:
+            request.can_edit_complaint = clears or not request._origin.is_complaint
 
     def write(self, vals):
         if (

@@ -30,6 +30,12 @@ class ResPartner(models.Model):
         string="Prices Seen",
         groups=GROUP_INSURANCE_AM,
     )
+    # a smart button on the competitor's form: no query on any other partner's
+    insurance_competitor_price_count = fields.Integer(
+        string="Prices Seen Count",
+        compute="_compute_insurance_competitor_price_count",
+        groups=GROUP_INSURANCE_AM,
+    )
     insurance_competitor_target_ids = fields.One2many(
         "insurance.competitor.target",
         string="Clients to Win",
@@ -47,6 +53,20 @@ class ResPartner(models.Model):
             if not column_exists(self.env.cr, "res_partner", column):
                 create_column(self.env.cr, "res_partner", column, kind)
         return super()._auto_init()
+
+    def _compute_insurance_competitor_price_count(self):
+        """The prices seen of the competitors of ``self`` the user may read, in
+        one grouped count; none, and no query, for other partners."""
+        competitors = self.filtered("is_insurance_competitor")._origin
+        counts = {}
+        if competitors:
+            counts = dict(
+                self.env["insurance.competitor.price"]._read_group(
+                    [("competitor_id", "in", competitors.ids)], ["competitor_id"], ["__count"]
+                )
+            )
+        for partner in self:
+            partner.insurance_competitor_price_count = counts.get(partner._origin, 0)
 
     def _compute_insurance_competitor_target_ids(self):
         """The targets of the competitors of ``self`` the user may read, in one

@@ -5,7 +5,7 @@ from odoo.tools.sql import column_exists, create_column
 
 from ..tools import duplicates
 from .res_partner import GROUP_INSURANCE_AM
-from .res_partner_assignment import GROUP_INSURANCE_TEAM_LEAD
+from .res_partner_manager_check import GROUP_INSURANCE_TEAM_LEAD
 
 # The fields a client is recognised by, and the stored key of each criterion.
 IDENTIFYING_FIELDS = ("name", "vat", "company_registry", "email", "phone")

@@ -4,7 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from .res_partner_assignment import GROUP_INSURANCE_TEAM_LEAD
+from .res_partner_manager_check import GROUP_INSURANCE_TEAM_LEAD
 
 # Policies whose line the manager must be licensed for (as for the assignment
 # rules, see _insurance_assignment_needs).

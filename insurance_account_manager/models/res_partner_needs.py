@@ -27,6 +27,34 @@ class ResPartner(models.Model):
         groups=GROUP_INSURANCE_AM,
         help="The lines the client holds with competitors, from its current needs analysis.",
     )
+    # the smart buttons of the client form, counted with the client's other counts
+    insurance_needs_analysis_count = fields.Integer(
+        string="Needs Analysis Count",
+        compute="_compute_insurance_counts",
+        groups=GROUP_INSURANCE_AM,
+    )
+    insurance_target_count = fields.Integer(
+        string="Lines with Competitors",
+        compute="_compute_insurance_counts",
+        groups=GROUP_INSURANCE_AM,
+        help="The lines the client holds with competitors and not with us, from its "
+        "current needs analysis.",
+    )
+
+    def _insurance_count_parts(self):
+        # the needs analyses and the lines to win back (what the smart button
+        # opens: the Competitor Targets' "To Win" filter), in the same statement
+        return [
+            *super()._insurance_count_parts(),
+            ("needs", "insurance.needs.analysis", [], "partner_id"),
+            ("target", "insurance.competitor.target", [("held_with_us", "=", False)], "partner_id"),
+        ]
+
+    def _insurance_set_counts(self, counts):
+        for partner in self:
+            partner.insurance_needs_analysis_count = counts["needs"].get(partner._origin.id, 0)
+            partner.insurance_target_count = counts["target"].get(partner._origin.id, 0)
+        return super()._insurance_set_counts(counts)
 
     def _insurance_refresh_current_analysis(self):
         if self:

@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import SQL
 
 from ..tools import validation
 from .res_partner import GROUP_INSURANCE_ADMIN, GROUP_INSURANCE_AM
@@ -147,6 +148,36 @@ class ResUsers(models.Model):
         if not start and not end:
             return False
         return (not start or start <= day) and (not end or day <= end)
+
+    def _insurance_prefetch_names(self):
+        """The names of the users of ``self`` (their partners' names) into the
+        cache in one query, where the ORM takes two (the users, then their
+        partners): the managers' names of a pivot's or a list's groups."""
+        missing = [
+            id_ for id_ in self.env.cache.get_missing_ids(self, self._fields["partner_id"]) if id_
+        ]
+        if not missing:
+            return
+        self.env["res.users"].flush_model(["partner_id"])
+        self.env["res.partner"].flush_model(["name"])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT u.id, u.partner_id, p.name FROM res_users u"
+                " JOIN res_partner p ON p.id = u.partner_id WHERE u.id IN %s",
+                tuple(missing),
+            )
+        )
+        Users, Partners = self.env["res.users"], self.env["res.partner"]
+        self.env.cache.insert_missing(
+            Users.browse([row[0] for row in rows]),
+            Users._fields["partner_id"],
+            [row[1] for row in rows],
+        )
+        self.env.cache.insert_missing(
+            Partners.browse([row[1] for row in rows]),
+            Partners._fields["name"],
+            [row[2] for row in rows],
+        )
 
     def write(self, vals):
         if not self.env.su:

@@ -11,7 +11,10 @@ class InsuranceReportCandidate(models.Model):
     """Candidate managers (DESIGN S12: anyone whose service clients recognise
     can become a manager): users outside the manager force whose handled
     requests clients rated, on average, at or above the threshold of Settings,
-    with at least the minimum number of ratings."""
+    with at least the minimum number of ratings. One row per handler and
+    company of the rated requests: a company sees the ratings of its own
+    requests only (company rule). A row's id is its group's first request's
+    (unique per handler and company, stable while the request exists)."""
 
     _name = "insurance.report.candidate"
     _inherit = "insurance.report.mixin"
@@ -20,12 +23,13 @@ class InsuranceReportCandidate(models.Model):
     _rec_name = "user_id"
     _order = "rating_avg desc, rating_count desc, id"
     _depends = {
-        "insurance.service.request": ["handler_id", "rating_last_value"],
+        "insurance.service.request": ["handler_id", "company_id", "rating_last_value"],
         "res.users": ["is_account_manager", "active", "share"],
         "rating.rating": ["res_model", "res_id", "rating", "consumed"],
     }
 
     user_id = fields.Many2one("res.users", string="Handler", readonly=True)
+    company_id = fields.Many2one("res.company", string="Company", readonly=True)
     request_count = fields.Integer(string="Rated Requests", readonly=True)
     rating_count = fields.Integer(string="Ratings", readonly=True)
     rating_avg = fields.Float(
@@ -39,8 +43,9 @@ class InsuranceReportCandidate(models.Model):
     def _view_query(self):
         return SQL(
             """
-            SELECT r.handler_id AS id,
+            SELECT min(r.id) AS id,
                    r.handler_id AS user_id,
+                   r.company_id,
                    count(DISTINCT r.id) AS request_count,
                    count(rt.id) AS rating_count,
                    avg(rt.rating) AS rating_avg
@@ -49,7 +54,7 @@ class InsuranceReportCandidate(models.Model):
                    AND rt.res_id = r.id AND rt.consumed AND rt.rating >= 1
               JOIN res_users u ON u.id = r.handler_id
              WHERE u.active AND NOT u.share AND NOT COALESCE(u.is_account_manager, FALSE)
-             GROUP BY r.handler_id
+             GROUP BY r.handler_id, r.company_id
             HAVING count(rt.id) >= COALESCE(
                        (SELECT value FROM ir_config_parameter WHERE key = %(min_key)s),
                        %(min_default)s)::integer

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..models.res_partner_assignment import UNTIERED_WEIGHT
+from ..models.res_partner_manager_check import UNTIERED_WEIGHT
 from .sql import user_team
 
 

@@ -9,6 +9,8 @@ from . import test_competitor_target
 from . import test_crm_lead
 from . import test_duplicates
 from . import test_i18n
+from . import test_licence_lapse
+from . import test_migration_creator_rule
 from . import test_migration_key_tier_colour
 from . import test_multicompany
 from . import test_needs_analysis

@@ -1,12 +1,27 @@
-"""The client form's inline lists and the tier colour, read as each group."""
+"""The client form: its smart buttons' counts (claims, requests, needs
+analyses, lines held with competitors) and the tier colour, read as each
+group; a competitor's count of prices seen."""
+
+from datetime import date
+
+from lxml import etree
 
 from odoo.tests import tagged
 
 from .common import InsuranceRpcCase
+from .test_competitor_target import TargetCommon
+
+# the client form's counts that an account manager reads (smart buttons)
+COUNT_FIELDS = (
+    "insurance_claim_count",
+    "insurance_request_count",
+    "insurance_needs_analysis_count",
+    "insurance_target_count",
+)
 
 
 @tagged("post_install", "-at_install")
-class TestClientForm(InsuranceRpcCase):
+class TestClientForm(TargetCommon, InsuranceRpcCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -16,42 +31,97 @@ class TestClientForm(InsuranceRpcCase):
         cls.claim_closed = cls._create_claim(cls.policy_property)
         cls.claim_closed.stage_id = cls.stage_closed
 
-    def test_open_claims_inline(self):
-        """The manager's form lists the open claims of the client, not the closed ones."""
-        self.assertTrue(self.stage_closed.is_closed)
+    def test_counts(self):
+        """The manager's form counts the client's claims, needs analyses and
+        the lines it holds with competitors and not with us (what each smart
+        button opens)."""
+        self._book()
+        # an older analysis of Harbin: two analyses, the current one's lines
+        self._held(
+            self.client_harbin,
+            [(self.line_cargo, self.rival, 100, date(2026, 6, 30))],
+            day=date(2025, 1, 15),
+            user=self.user_am,
+        )
+        self.env.invalidate_all()
+        client = self.client_harbin.with_user(self.user_am)
+        values = {fname: client[fname] for fname in COUNT_FIELDS}
+        self.assertEqual(values["insurance_claim_count"], 2)
+        self.assertEqual(values["insurance_needs_analysis_count"], 2)
+        # liability (Rival) and accident & health (Other Mutual); property is
+        # held with us too, the older analysis's cargo is not current
+        to_win = self.env["insurance.competitor.target"].search(
+            [("partner_id", "=", self.client_harbin.id), ("held_with_us", "=", False)]
+        )
+        self.assertEqual(to_win.line_id, self.line_liability | self.line_ah)
+        self.assertEqual(values["insurance_target_count"], 2)
+        # a client without any
+        self.assertEqual(
+            (
+                self.client_shenyang.insurance_needs_analysis_count,
+                self.client_dalian.with_user(self.user_am_2).insurance_claim_count,
+            ),
+            (1, 0),
+        )
+
+    def test_counts_and_colour_over_rpc(self):
         [values] = self.rpc(
             self.user_am,
             "res.partner",
             "read",
             [self.client_harbin.id],
-            ["insurance_open_claim_ids", "insurance_claim_ids", "insurance_tier_color"],
+            ["insurance_claim_count", "insurance_needs_analysis_count", "insurance_tier_color"],
         )
-        self.assertEqual(values["insurance_open_claim_ids"], [self.claim_open.id])
-        self.assertCountEqual(
-            values["insurance_claim_ids"], [self.claim_open.id, self.claim_closed.id]
-        )
+        self.assertEqual(values["insurance_claim_count"], 2)
+        self.assertEqual(values["insurance_needs_analysis_count"], 0)
         self.assertEqual(values["insurance_tier_color"], self.tier_key.color)
 
-    def test_inline_lists_refused(self):
-        """Who may not read a client's claims or tier may not read them inline."""
+    def test_counts_refused(self):
+        """Who may not read a client's claims, analyses or tier may not read
+        their counts."""
         for user in (self.user_handler, self.user_internal, self.user_portal):
-            for fname in (
-                "insurance_open_claim_ids",
-                "insurance_open_request_ids",
-                "insurance_tier_color",
-            ):
+            for fname in (*COUNT_FIELDS, "insurance_tier_color"):
                 with self.subTest(user=user.login, field=fname):
                     self.assertRpcRefused(
                         user, "res.partner", "read", [self.client_harbin.id], [fname]
                     )
+            with self.subTest(user=user.login, field="insurance_competitor_price_count"):
+                self.assertRpcRefused(
+                    user,
+                    "res.partner",
+                    "read",
+                    [self.rival.id],
+                    ["insurance_competitor_price_count"],
+                )
         # a manager of another book
         self.assertRpcRefused(
             self.user_am_other,
             "res.partner",
             "read",
             [self.client_harbin.id],
-            ["insurance_open_claim_ids"],
+            ["insurance_needs_analysis_count"],
         )
+
+    def test_competitor_prices_count(self):
+        """A competitor's form counts its prices seen; any other partner's form
+        (a client's) costs no query for it."""
+        self.env["insurance.competitor.price"].with_user(self.user_am).create(
+            [
+                {
+                    "competitor_id": self.rival.id,
+                    "line_id": line.id,
+                    "product": "Standard",
+                    "premium": premium,
+                }
+                for line, premium in ((self.line_motor, 950), (self.line_cargo, 80))
+            ]
+        )
+        self.env.invalidate_all()
+        self.assertEqual(self.rival.with_user(self.user_am).insurance_competitor_price_count, 2)
+        client = self.client_harbin.with_user(self.user_am)
+        client.fetch(["is_insurance_competitor"])
+        with self.assertQueryCount(0):
+            self.assertEqual(client.insurance_competitor_price_count, 0)
 
     def test_default_tier_colours_not_red(self):
         """Red (1) and raspberry (9) mean urgent in Odoo: no default tier uses them."""
@@ -67,3 +137,15 @@ class TestClientForm(InsuranceRpcCase):
             ),
             3,
         )
+
+    def test_one_opportunities_button_on_a_client(self):
+        """CRM's count of the partner's leads (lost ones included) is hidden on
+        a client, where the client's open opportunities take its place; other
+        partners keep it."""
+        arch = etree.fromstring(
+            self.env["res.partner"].get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        (crm_button,) = arch.xpath("//button[@name='action_view_opportunity']")
+        self.assertEqual(crm_button.get("invisible"), "is_insurance_client")
+        (ours,) = arch.xpath("//button[@name='action_view_insurance_opportunities']")
+        self.assertEqual(ours.get("invisible"), "not is_insurance_client")

@@ -1,7 +1,9 @@
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools.sql import get_foreign_keys, index_exists, make_index_name
 
+from ..models.install_sql import create_many2one_columns
 from .common import InsuranceRpcCase
 from .test_assignment import AssignmentCommon
 
@@ -295,3 +297,75 @@ class TestCrmLeadRpc(InsuranceRpcCase):
         # another manager's lead: not writable, and its win opens nothing
         self.assertRpcRefused(self.user_am_other, "crm.lead", "action_set_won", [lead.id])
         self.assertFalse(lead.insurance_request_id)
+
+
+@tagged("post_install", "-at_install", "insurance")
+class TestCrmLeadInstall(TransactionCase):
+    """Installed where CRM already holds leads, the addon sets their new
+    columns up in SQL rather than lead by lead (issue #12, bench row e)."""
+
+    def test_existing_leads_get_their_commercial_entity(self):
+        Partner = self.env["res.partner"]
+        company = Partner.create({"name": "Harbin Ice Works", "is_company": True})
+        contact = Partner.create({"name": "Wang Buyer", "parent_id": company.id})
+        archived = Partner.create({"name": "Old Buyer", "parent_id": company.id, "active": False})
+        Lead = self.env["crm.lead"]
+        of_contact = Lead.create({"name": "Contact's", "partner_id": contact.id})
+        of_company = Lead.create({"name": "Company's", "partner_id": company.id})
+        of_archived = Lead.create({"name": "Archived's", "partner_id": archived.id})
+        lost = Lead.create({"name": "Lost", "partner_id": contact.id, "active": False})
+        no_partner = Lead.create({"name": "Nobody's"})
+        self.env.flush_all()
+        # as on a database where CRM was installed before the addon (rolled back)
+        self.env.cr.execute("ALTER TABLE crm_lead DROP COLUMN commercial_partner_id CASCADE")
+        Lead._insurance_init_commercial_partner()
+        self.env.invalidate_all()
+        for lead in of_contact | of_company | of_archived | lost:
+            self.assertEqual(lead.commercial_partner_id, company, lead.name)
+        self.assertFalse(no_partner.commercial_partner_id)
+        # the ORM's own index, under the name it looks for
+        self.assertTrue(
+            index_exists(self.env.cr, make_index_name("crm_lead", "commercial_partner_id"))
+        )
+        # once the column exists, nothing is written again
+        self.env.cr.execute(
+            "UPDATE crm_lead SET commercial_partner_id = NULL WHERE id = %s", [lost.id]
+        )
+        Lead._insurance_init_commercial_partner()
+        self.env.invalidate_all()
+        self.assertFalse(lost.commercial_partner_id)
+
+    def test_new_many2one_columns_come_with_their_keys(self):
+        """The column and its foreign key in one statement (no read of the
+        table), named and recorded as the ORM does, so that the ORM keeps the
+        key and the uninstall drops it."""
+        cr = self.env.cr
+        Lead = self.env["crm.lead"]
+        field = Lead._fields["insurance_line_id"]
+        cr.execute("ALTER TABLE crm_lead DROP COLUMN insurance_line_id CASCADE")
+        cr.execute("DELETE FROM ir_model_constraint WHERE name = 'crm_lead_insurance_line_id_fkey'")
+        create_many2one_columns(Lead)
+        keys = get_foreign_keys(
+            cr, "crm_lead", "insurance_line_id", "insurance_line", "id", field.ondelete
+        )
+        self.assertEqual(keys, ["crm_lead_insurance_line_id_fkey"])
+        cr.execute(
+            """SELECT c.type, m.name, model.model FROM ir_model_constraint c
+                 JOIN ir_module_module m ON m.id = c.module
+                 JOIN ir_model model ON model.id = c.model
+                WHERE c.name = 'crm_lead_insurance_line_id_fkey'"""
+        )
+        self.assertEqual(cr.fetchall(), [("f", "insurance_account_manager", "crm.lead")])
+        cr.execute(
+            "SELECT col_description('crm_lead'::regclass, attnum) FROM pg_attribute"
+            " WHERE attrelid = 'crm_lead'::regclass AND attname = 'insurance_line_id'"
+        )
+        self.assertEqual(cr.fetchall(), [(field.string,)])
+        # an existing column is left alone (no second key)
+        create_many2one_columns(Lead)
+        self.assertEqual(
+            get_foreign_keys(
+                cr, "crm_lead", "insurance_line_id", "insurance_line", "id", field.ondelete
+            ),
+            ["crm_lead_insurance_line_id_fkey"],
+        )

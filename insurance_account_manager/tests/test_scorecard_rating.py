@@ -185,11 +185,15 @@ class TestScorecardRating(InsuranceRpcCase):
         self.assertEqual(seen(lead_south), {self.user_internal.id})
         self.assertEqual(seen(self.user_admin), set(both.ids))
         # the lead cannot read another team's candidate by id either
+        other_row = self.env["insurance.report.candidate"].search(
+            [("user_id", "=", self.user_internal.id)]
+        )
+        self.assertEqual(len(other_row), 1)
         self.assertRpcRefused(
             self.user_lead,
             "insurance.report.candidate",
             "read",
-            [self.user_internal.id],
+            other_row.ids,
             ["rating_avg"],
             errors=("odoo.exceptions.AccessError",),
         )

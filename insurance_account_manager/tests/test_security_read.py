@@ -389,6 +389,33 @@ class TestSecurityRead(InsuranceRpcCase):
             {r["id"] for r in lead_rows}, {self.client_harbin.id, self.client_dalian.id}
         )
 
+    def test_item2_team_leads_read_clients_without_manager(self):
+        """The clients without a manager are the team leads' queue: they are
+        told of them and dispatch them, so they read them; nobody below does."""
+        waiting = self.env["res.partner"].create(
+            {"name": "Anshan Steel Stockist", "is_company": True, "is_insurance_client": True}
+        )
+        waiting.account_manager_id = False
+        self.assertFalse(waiting.account_manager_id)
+        rows = self.rpc(
+            self.user_lead, "res.partner", "search_read", [("id", "=", waiting.id)], ["name"]
+        )
+        self.assertEqual([r["id"] for r in rows], waiting.ids)
+        for user in (self.user_am, self.user_am_other, *self.outsiders):
+            with self.subTest(user=user.login):
+                if user in (self.user_am, self.user_am_other):
+                    self.assertFalse(
+                        self.rpc(user, "res.partner", "search", [("id", "=", waiting.id)])
+                    )
+                self.assertRpcRefused(
+                    user,
+                    "res.partner",
+                    "read",
+                    [waiting.id],
+                    ["annual_premium"],
+                    errors=ACCESS_ERROR,
+                )
+
     def _book_ids(self):
         return (self.client_harbin | self.client_dalian | self.client_shenyang).ids
 

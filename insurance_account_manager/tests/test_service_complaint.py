@@ -1,7 +1,7 @@
 """Complaints: a request flagged as a complaint of its client, who may flag
 it and who may clear it, over JSON-RPC."""
 
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import InsuranceRpcCase
 
@@ -95,3 +95,55 @@ class TestServiceComplaint(InsuranceRpcCase):
             [("is_complaint", "=", True), ("id", "in", (self.request | other).ids)],
         )
         self.assertEqual(found, self.request.ids)
+
+    def test_form_shows_the_flag_readonly_to_who_cannot_clear_it(self):
+        """The form's field is read-only where write() refuses to clear the
+        flag (can_edit_complaint); the server check stays the one that counts."""
+        spec = {"is_complaint": {}, "can_edit_complaint": {}}
+
+        def can_edit(user):
+            rows = self.rpc(user, "insurance.service.request", "web_read", self.request.ids, spec)
+            return rows[0]["can_edit_complaint"]
+
+        self.request.sudo().is_complaint = False
+        for user in (self.user_am, self.user_handler, self.user_lead, self.user_admin):
+            self.assertTrue(can_edit(user), user.login)
+        self.request.sudo().is_complaint = True
+        for user in (self.user_am, self.user_handler):
+            self.assertFalse(can_edit(user), user.login)
+        for user in (self.user_lead, self.user_admin):
+            self.assertTrue(can_edit(user), user.login)
+        # who cannot read the request reads no flag at all
+        for user in (self.user_am_other, self.user_internal, self.user_portal):
+            self.assertRpcRefused(
+                user, "insurance.service.request", "web_read", self.request.ids, spec
+            )
+        # the computed field cannot be written into a permission
+        for user in (self.user_am, self.user_handler):
+            self.assertRpcRefused(
+                user,
+                "insurance.service.request",
+                "write",
+                self.request.ids,
+                {"can_edit_complaint": True, "is_complaint": False},
+            )
+        self.assertTrue(self.request.is_complaint)
+        # the form and the list make the field read-only on it
+        Request = self.env["insurance.service.request"]
+        for view_type in ("form", "list"):
+            arch = Request.get_view(view_type=view_type)["arch"]
+            self.assertRegex(
+                arch, r'<field name="is_complaint"[^>]*readonly="not can_edit_complaint"'
+            )
+        with Form(self.request.with_user(self.user_am)) as form:
+            with self.assertRaises(AssertionError):
+                form.is_complaint = False
+        with Form(self.request.with_user(self.user_lead)) as form:
+            form.is_complaint = False
+        self.assertFalse(self.request.is_complaint)
+        # a new request (not yet a complaint) can be ticked and unticked before saving
+        with Form(Request.with_user(self.user_am)) as form:
+            form.name = "Call back"
+            form.partner_id = self.client_harbin
+            form.is_complaint = True
+            form.is_complaint = False

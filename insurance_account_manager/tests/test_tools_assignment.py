@@ -69,6 +69,18 @@ class TestToolsAssignment(BaseCase):
         )
         assert a.pick_manager(need(), [rule(candidates=(1, 2))], managers)[0] == 1
 
+    def test_manager_without_valid_licence_takes_no_client(self):
+        # every licence lapsed while Settings require one: not even a client
+        # without lines of business
+        managers = {1: manager(1, qualified=False), 2: manager(2)}
+        assert a.refusal(managers[1], need()) == a.NOT_QUALIFIED
+        assert a.pick_manager(need(), [rule(candidates=(1,))], managers) == (
+            None,
+            None,
+            a.NOT_QUALIFIED,
+        )
+        assert a.pick_manager(need(), [rule(candidates=(1, 2))], managers)[0] == 2
+
     def test_manager_region_and_language_filters(self):
         managers = {
             1: manager(1, country_ids=frozenset({VN})),

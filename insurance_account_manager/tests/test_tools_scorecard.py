@@ -4,6 +4,7 @@ from datetime import date
 
 from odoo.tests import BaseCase, tagged
 
+from odoo.addons.insurance_account_manager.models.insurance_scorecard import KPI_FIELDS
 from odoo.addons.insurance_account_manager.tools import scorecard
 
 
@@ -134,3 +135,39 @@ class TestToolsScorecard(BaseCase):
         )
         with self.assertRaises(ValueError):
             scorecard.merge_figures(figures, [(7, 1, 2)], ("claims_closed",))
+
+    def test_complete_kpis_and_score_inputs(self):
+        kpis = scorecard.complete_kpis(
+            {
+                "clients_start": 4,
+                "clients_kept": 3,
+                "requests_handled": 5,
+                "requests_with_sla": 2,
+                "requests_within_sla": 1,
+                "premium_start": 200.0,
+                "premium_end": 250.0,
+                "new_clients": 2,
+            },
+            KPI_FIELDS,
+        )
+        self.assertEqual(set(kpis), set(KPI_FIELDS))
+        self.assertEqual(kpis["retention"], 75.0)
+        self.assertEqual(kpis["sla_compliance"], 50.0)
+        self.assertEqual(kpis["premium_growth"], 25.0)
+        # nothing due, nothing rated: 0 on the scorecard...
+        self.assertEqual(kpis["renewal_rate"], 0.0)
+        self.assertEqual(kpis["satisfaction"], 0)
+        # ... and left out of the score
+        self.assertEqual(
+            scorecard.kpi_inputs(kpis),
+            {
+                "retention": 75.0,
+                "renewal": None,
+                "sla": 50.0,
+                "satisfaction": None,
+                "premium_growth": 25.0,
+                "new_clients": 2,
+                "requests": 5,
+            },
+        )
+        self.assertEqual(set(scorecard.kpi_inputs(kpis)), set(scorecard.KPI_KEYS))

@@ -3,9 +3,10 @@ records a claim (insurance_account_manager_client_claim_tour)."""
 
 from datetime import date
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
 
+from ..models.res_partner_assignment import AUTO_ASSIGNMENT_PARAM
 from .common import InsuranceCommon
 
 
@@ -94,3 +95,22 @@ class TestUiChinese(InsuranceCommon, HttpCase):
             "客户经理",
         )
         self.start_tour("/odoo", "insurance_zh_cn_tour", login="iam_am")
+
+
+@tagged("post_install", "-at_install", "insurance", "insurance_ui")
+class TestClientCreateUi(InsuranceCommon, HttpCase):
+    """An account manager creates a client that the assignment rules give to
+    another manager: the form shows it once saved, the list no more."""
+
+    def test_client_create_tour(self):
+        self._make_account_managers(self.user_am | self.user_am_2, insurance_capacity=50)
+        Rule = self.env["insurance.assignment.rule"]
+        Rule.search([]).active = False
+        Rule.create({"name": "All to Sarah", "user_ids": [Command.set(self.user_am_2.ids)]})
+        self.env["ir.config_parameter"].set_param(AUTO_ASSIGNMENT_PARAM, "True")
+        self.start_tour("/odoo", "insurance_client_create_tour", login="iam_am")
+        client = self.env["res.partner"].search([("name", "=", "Mudanjiang Tour Paper")])
+        self.assertEqual(len(client), 1)
+        self.assertEqual(client.account_manager_id, self.user_am_2)
+        self.assertEqual(client.create_uid, self.user_am)
+        self.assertFalse(client.with_user(self.user_am).has_access("read"))

@@ -50,6 +50,9 @@ class Manager:
     load: float = 0.0
     # lines of business covered by a valid (unexpired) qualification
     line_ids: frozenset = field(default_factory=frozenset)
+    # False when Settings require a valid qualification and the manager holds
+    # none (every licence lapsed): no client at all, even one without lines
+    qualified: bool = True
     # empty: serves every region / language
     country_ids: frozenset = field(default_factory=frozenset)
     state_ids: frozenset = field(default_factory=frozenset)
@@ -96,7 +99,7 @@ def refusal(manager, need):
     """Why ``manager`` cannot take the client, or ``None`` when they can."""
     if need.company_id and manager.company_ids and need.company_id not in manager.company_ids:
         return NO_CANDIDATE  # the rule names no manager of the client's company
-    if not need.line_ids <= manager.line_ids:
+    if not manager.qualified or not need.line_ids <= manager.line_ids:
         return NOT_QUALIFIED
     if manager.country_ids and need.country_id not in manager.country_ids:
         return OUT_OF_REGION

@@ -99,6 +99,37 @@ def growth(start, end):
     return 100.0 * (end - start) / start
 
 
+def complete_kpis(kpis, names):
+    """Every KPI of one manager: ``names`` (the scorecard's KPI fields) at 0
+    where ``kpis`` has no value, and the ratios derived from the counts
+    (retention, renewal rate, SLA compliance, premium growth; 0 where there
+    is nothing to measure)."""
+    values = dict.fromkeys(names, 0)
+    values.update(kpis)
+    values["retention"] = ratio(values["clients_kept"], values["clients_start"]) or 0.0
+    values["renewal_rate"] = ratio(values["renewals_won"], values["renewals_due"]) or 0.0
+    values["sla_compliance"] = (
+        ratio(values["requests_within_sla"], values["requests_with_sla"]) or 0.0
+    )
+    values["premium_growth"] = growth(values["premium_start"], values["premium_end"]) or 0.0
+    return values
+
+
+def kpi_inputs(kpis):
+    """The values the score is made of (keys of ``KPI_KEYS``) from the KPIs of
+    one manager (:func:`complete_kpis`), ``None`` where the period has no
+    data for it."""
+    return {
+        "retention": kpis["retention"] if kpis["clients_start"] else None,
+        "renewal": kpis["renewal_rate"] if kpis["renewals_due"] else None,
+        "sla": kpis["sla_compliance"] if kpis["requests_with_sla"] else None,
+        "satisfaction": kpis["satisfaction"] if kpis["rating_count"] else None,
+        "premium_growth": kpis["premium_growth"] if kpis["premium_start"] else None,
+        "new_clients": kpis["new_clients"],
+        "requests": kpis["requests_handled"],
+    }
+
+
 def median(values):
     """Median of ``values``; ``None`` for none."""
     ordered = sorted(v for v in values if v is not None)

@@ -1,7 +1,7 @@
 from odoo import _, models
 from odoo.exceptions import AccessError
 
-from ..models.res_partner_assignment import GROUP_INSURANCE_TEAM_LEAD
+from ..models.res_partner_manager_check import GROUP_INSURANCE_TEAM_LEAD
 
 
 class BasePartnerMergeAutomaticWizard(models.TransientModel):

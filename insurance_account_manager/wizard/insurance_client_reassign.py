@@ -1,7 +1,8 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..models.res_partner_assignment import UNTIERED_WEIGHT, without_tracking_switches
+from ..models.res_partner_manager_change import without_tracking_switches
+from ..models.res_partner_manager_check import UNTIERED_WEIGHT
 from ..tools import validation
 
 DEFAULT_HANDOVER_DAYS = 30
