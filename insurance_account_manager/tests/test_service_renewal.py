@@ -113,6 +113,61 @@ class TestServiceRenewal(ServiceCommon):
         self._run()
         self.assertEqual(self._renewals(not_yet).renewed_policy_id, not_yet[0])
 
+    def test_generated_requests_hold_what_the_orm_computes(self):
+        """The generator gives its requests their computed fields and defaults
+        itself (_renewal_computed_values, _renewal_create): each one equal to
+        what the ORM computes for a request of the same values."""
+        self.env["insurance.service.sla"].create(
+            [
+                {"type_id": self.type_renewal.id, "tier_id": self.tier_key.id, "hours": 6},
+                {"type_id": self.type_renewal.id, "hours": 30, "sequence": 1},
+            ]
+        )
+        self.client_dalian.backup_manager_id = self.user_am
+        client_none = self.env["res.partner"].create(
+            {"name": "No Tier Co", "is_insurance_client": True, "account_manager_id": False}
+        )
+        eur = self.env.ref("base.EUR")
+        eur.active = True
+        due = (
+            self._policy(self.client_harbin, TODAY + timedelta(days=10))
+            | self._policy(self.client_dalian, TODAY + timedelta(days=10), premium=0.0)
+            | self._policy(self.client_shenyang, TODAY + timedelta(days=10))
+            | self._policy(client_none, TODAY + timedelta(days=10))
+        )
+        due[2].currency_id = eur
+        with freeze_time(TODAY):
+            self.env["insurance.policy"]._cron_generate_renewals()
+            requests = self._renewals(due).sorted(lambda r: due.ids.index(r.policy_id.id))
+            self.assertEqual(requests.renewed_policy_id, due)
+            Request = self.Request.sudo()
+            given = ("name", "type_id", "stage_id", "company_id", "partner_id", "policy_id")
+            given += ("renewed_policy_id", "previous_premium", "new_premium", "date_deadline")
+            given += ("date_open",)
+            checked = [
+                name
+                for name, field in Request._fields.items()
+                if field.store and (field.compute or field.default) and name not in given
+            ]
+            self.assertIn("sla_deadline", checked)
+            for request in requests.sudo():
+                # a new record computes its fields as create does (precompute)
+                twin = Request.new(
+                    {name: request._fields[name].convert_to_write(request[name], request)
+                     for name in given}
+                )
+                for name in checked:
+                    self.assertEqual(request[name], twin[name], f"{request.name}: {name}")
+        self.assertEqual(
+            [request.sla_id.hours for request in requests],
+            [6.0, 30.0, 30.0, 30.0],
+            "rules matched per tier",
+        )
+        self.assertTrue(all(requests.mapped("sla_deadline")))
+        self.assertEqual(requests[1].sudo().backup_manager_id, self.user_am)
+        self.assertEqual(requests[2].currency_id, eur)
+        self.assertEqual(requests.mapped("create_uid"), self.env.user)
+
     def test_rerun_and_resume_give_exactly_one_request_per_term(self):
         policies = self.env["insurance.policy"]
         for index in range(7):
