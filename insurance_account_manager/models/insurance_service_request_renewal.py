@@ -3,6 +3,7 @@ from collections import defaultdict
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.sql import drop_index
 
 from ..tools import service, validation
 from .res_partner import GROUP_INSURANCE_ADMIN
@@ -29,7 +30,8 @@ class InsuranceServiceRequest(models.Model):
         string="Term Renewed",
         readonly=True,
         copy=False,
-        index="btree_not_null",
+        # no index of its own: the unique constraint's (renewed_policy_uniq)
+        # serves every look-up, and each new request maintained both
         ondelete="restrict",
         check_company=True,
         help="The policy term this renewal request renews: one request per term.",
@@ -75,6 +77,12 @@ class InsuranceServiceRequest(models.Model):
             "A policy term has exactly one renewal request.",
         ),
     ]
+
+    def _auto_init(self):
+        result = super()._auto_init()
+        # the index of renewed_policy_id, which the unique constraint's duplicated
+        drop_index(self.env.cr, "insurance_service_request__renewed_policy_id_index", self._table)
+        return result
 
     # ------------------------------------------------------------
     # Computes
