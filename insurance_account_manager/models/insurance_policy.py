@@ -5,7 +5,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
-from odoo.tools.sql import create_index
+from odoo.tools.sql import create_index, drop_index
 
 from ..tools import service, validation
 from .mail_tracking_sql import insert_tracking_notes
@@ -132,7 +132,8 @@ class InsurancePolicy(models.Model):
         string="Previous Term",
         copy=False,
         check_company=True,
-        index="btree_not_null",
+        # no index of its own: the unique constraint's (previous_policy_uniq)
+        # serves every look-up, and each write of a term maintained both
         tracking=True,
     )
     renewal_policy_ids = fields.One2many("insurance.policy", "previous_policy_id")
@@ -188,6 +189,8 @@ class InsurancePolicy(models.Model):
         # live book, not computed by the ORM policy by policy
         init_manager_copy_column(self.env.cr, self._table, "backup_manager_id", "partner_id")
         result = super()._auto_init()
+        # the index of previous_policy_id, which the unique constraint's duplicated
+        drop_index(self.env.cr, "insurance_policy__previous_policy_id_index", self._table)
         # The renewal generator's selection: terms in force without a renewal
         # yet, taken by end date (_renewal_due_query); partial, so it holds
         # only the terms still to renew, whatever the size of the book.
@@ -535,13 +538,14 @@ class InsurancePolicy(models.Model):
         skipped (``FOR UPDATE SKIP LOCKED``), and a unique index on the
         request's renewed term refuses any second request. Set-based: a batch
         costs the same number of queries whatever its size. The progress
-        reports what remains up to one batch ahead (the same ordered scan,
-        twice the batch), which is what the scheduler needs to run again; a
-        full count of the due terms would cost more than the batch itself.
+        reports whether more terms remain (the same ordered scan, one term
+        past the batch), which is what the scheduler needs to run again; a
+        count of the due terms would cost more than the batch itself, and
+        looking a whole batch ahead (as before) doubled the selection's rows.
         """
         Policy = self.sudo().with_context(active_test=False)
         today = fields.Date.context_today(self)
-        query = Policy._renewal_due_query(today, limit=2 * RENEWAL_BATCH_SIZE, order="date_end, id")
+        query = Policy._renewal_due_query(today, limit=RENEWAL_BATCH_SIZE + 1, order="date_end, id")
         due_ids = query.get_result_ids()
         policies = Policy.browse(due_ids[:RENEWAL_BATCH_SIZE])
         locked = Policy._renewal_lock(policies)

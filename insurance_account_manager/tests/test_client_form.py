@@ -4,8 +4,6 @@ group; a competitor's count of prices seen."""
 
 from datetime import date
 
-from lxml import etree
-
 from odoo.tests import tagged
 
 from .common import InsuranceRpcCase
@@ -137,15 +135,3 @@ class TestClientForm(TargetCommon, InsuranceRpcCase):
             ),
             3,
         )
-
-    def test_one_opportunities_button_on_a_client(self):
-        """CRM's count of the partner's leads (lost ones included) is hidden on
-        a client, where the client's open opportunities take its place; other
-        partners keep it."""
-        arch = etree.fromstring(
-            self.env["res.partner"].get_views([(False, "form")])["views"]["form"]["arch"]
-        )
-        (crm_button,) = arch.xpath("//button[@name='action_view_opportunity']")
-        self.assertEqual(crm_button.get("invisible"), "is_insurance_client")
-        (ours,) = arch.xpath("//button[@name='action_view_insurance_opportunities']")
-        self.assertEqual(ours.get("invisible"), "not is_insurance_client")

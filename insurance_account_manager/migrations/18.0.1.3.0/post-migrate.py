@@ -52,7 +52,9 @@ def rewrite_creator_rule(env):
 
 
 TEAM_LEAD_RULE = "insurance_account_manager.res_partner_rule_team_lead"
-TEAM_LEAD_OLD_DOMAIN = "[('account_manager_id.crm_team_member_ids.crm_team_id.user_id', '=', user.id)]"
+TEAM_LEAD_OLD_DOMAIN = (
+    "[('account_manager_id.crm_team_member_ids.crm_team_id.user_id', '=', user.id)]"
+)
 TEAM_LEAD_NEW_DOMAIN = (
     "['|', ('account_manager_id', '=', False), "
     "('account_manager_id.crm_team_member_ids.crm_team_id.user_id', '=', user.id)]"
