@@ -26,6 +26,7 @@ PRESETS = {
         "renewal_limit": 200,
         "tier_sizes": None,
         "install_partners": 2000,
+        "import_policies": 100,
     },
     "small": {
         "clients": 2000,
@@ -38,6 +39,7 @@ PRESETS = {
         "renewal_limit": 1000,
         "tier_sizes": None,
         "install_partners": 10000,
+        "import_policies": 1000,
     },
     "insurer": {
         "clients": 100000,
@@ -50,8 +52,23 @@ PRESETS = {
         "renewal_limit": 2000,
         "tier_sizes": (20000, None),
         "install_partners": 100000,
+        "import_policies": 5000,
     },
 }
+
+
+def assignment_todo(today):
+    """The clients the assignment scheduled action still has to look at
+    today (res.partner._cron_assign_account_managers's selection)."""
+    return [
+        ("is_insurance_client", "=", True),
+        ("account_manager_id", "=", False),
+        "|",
+        ("insurance_assignment_checked_on", "=", False),
+        ("insurance_assignment_checked_on", "<", today),
+    ]
+
+
 # ir.config_parameter keys where the generator leaves what it built
 PARAM_PRESET = "insurance_bench.preset"
 PARAM_BOOK = "insurance_bench.book"

@@ -40,6 +40,8 @@ import threading
 import time
 from datetime import date, timedelta
 
+from _common import assignment_todo
+
 MANAGERS = 200  # DESIGN.md: a mid-size insurer has about 200 account managers
 TEAMS = 10
 CREATE_CHUNK = 1000
@@ -334,13 +336,7 @@ def explain_batch_search(env):
     from odoo.addons.insurance_account_manager.models import res_partner_assignment
 
     today = fields.Date.context_today(env["res.partner"])
-    domain = [
-        ("is_insurance_client", "=", True),
-        ("account_manager_id", "=", False),
-        "|",
-        ("insurance_assignment_checked_on", "=", False),
-        ("insurance_assignment_checked_on", "<", today),
-    ]
+    domain = assignment_todo(today)
     Partner = env["res.partner"]
     size = res_partner_assignment.ASSIGNMENT_BATCH_SIZE
     for title, query in (

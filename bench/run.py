@@ -1,7 +1,7 @@
 """Run every benchmark on a generated book, each against a baseline measured
 in the same run, and print a table and write a JSON file.
 
-    scripts/bench.sh run.py -d iam_bench_small [--only a,b,c,d,e,f,g,h] [--json out.json]
+    scripts/bench.sh run.py -d iam_bench_small [--only a,b,c,d,e,f,g,h,i,j] [--json out.json]
 
 The database is one bench/generate.py filled (its preset is read from it).
 
@@ -40,6 +40,21 @@ h  needs analyses and reports: the expiry scheduled action
    GROUP BY of the expired analyses per manager); the Book report's pivot
    (read_group x 4) as an account manager and as a team lead (vs one SQL
    GROUP BY GROUPING SETS of the same rows under the same rule).
+i  bulk import of policies: ``import_policies`` active policies for clients
+   of a team lead's team, loaded as the web client's import does
+   (insurance.policy.load, 2,000 rows a request, each committed) as that
+   team lead, a tenth of them large risks, Automatic Client Tiering on, so
+   each batch gives its clients their tier (res.partner._insurance_book_changed);
+   vs importing as many crm.lead (opportunities of the same clients) the same
+   way as the same user.
+j  competitor views, as an account manager and as a team lead: the
+   Competitor Targets list as its menu opens it (To Win: web_search_read of
+   80 rows with the count, then grouped by competitor, web_read_group) and
+   the Business Lost pivot (read_group x 4, competitor x line); vs one SQL
+   GROUP BY of the same rows under the same rule. A book generated without
+   them gets, for the run, lines held with competitors in half the current
+   needs analyses and a fifth of the opportunities and open renewals lost
+   to a competitor.
 
 How commits are measured: every benchmark works in one transaction that is
 rolled back at the end, so the book stays as generated and every run and
@@ -64,12 +79,14 @@ import sys
 import time
 from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
+from functools import partial
 from xml.etree import ElementTree
 
 from _common import (
     PARAM_BOOK,
     PARAM_PRESET,
     PRESETS,
+    assignment_todo,
     clone_rows,
     dropdb,
     odoo_install,
@@ -80,7 +97,7 @@ from _common import (
 )
 
 ADDON = "insurance_account_manager"
-ALL = "abcdefgh"
+ALL = "abcdefghij"
 VIEW_CONTEXT = {"lang": "en_US", "tz": "Asia/Shanghai", "bin_size": True}
 TARGETS = {
     "a": "<= 0.1x CRM per record; queries per batch constant",
@@ -94,12 +111,14 @@ TARGETS = {
     "h.expiry": "queries per batch constant; reported against one SQL GROUP BY",
     "h.book_am": "<= 1.2x the SQL GROUP BY under the same rule",
     "h.book_tl": "<= 1.2x the SQL GROUP BY under the same rule",
+    "i": "<= 20x the crm.lead import per record; no query per policy but the import's own",
+    "j": "<= 20x one SQL GROUP BY of the same rows under the same rule",
 }
 
 
 def add_arguments(parser):
     parser.add_argument(
-        "--only", default=ALL, help="benchmarks to run, e.g. a,b (default: all of abcdefgh)"
+        "--only", default=ALL, help="benchmarks to run, e.g. a,b (default: all of abcdefghij)"
     )
     parser.add_argument("--json", default=None, help="write the results to this file")
     parser.add_argument(
@@ -144,6 +163,38 @@ def timed(cr, function):
     result = function()
     cr.commit()
     return time.perf_counter() - start, cr.sql_log_count - queries, result
+
+
+def _run_batches(cr, function, wanted=None, remaining=None, count=None, until=None):
+    """Run a scheduled action as the scheduler does, batch after batch: each
+    call of ``function`` (one batch) followed by the commit, timed and its
+    queries counted. How many records a call did is what ``remaining()``
+    (the records left to do) lost over the call, or ``count(result)``. Stops
+    when ``wanted`` records are done, after a call that did none (not
+    listed), or when ``until()`` says so. Returns one
+    ``(records, seconds, queries, result)`` per batch."""
+    batches, done = [], 0
+    left = remaining() if remaining else None
+    while wanted is None or done < wanted:
+        cr.commit()
+        seconds, queries, result = timed(cr, function)
+        if remaining:
+            before, left = left, remaining()
+            processed = before - left
+        else:
+            processed = count(result)
+        if not processed:
+            break
+        done += processed
+        batches.append((processed, seconds, queries, result))
+        if until and until():
+            break
+    return batches
+
+
+def _totals(batches):
+    """(records, seconds, queries) of the batches of ``_run_batches``."""
+    return tuple(sum(b[i] for b in batches) for i in range(3))
 
 
 def row(
@@ -203,6 +254,32 @@ def superuser_env(cr, context=None):
     return api.Environment(cr, SUPERUSER_ID, dict(context or {}))
 
 
+def user_env(cr, user):
+    """An environment as the web client's requests of ``user`` have."""
+    from odoo import api
+
+    return api.Environment(
+        cr,
+        user.id,
+        {**VIEW_CONTEXT, "uid": user.id, "allowed_company_ids": user.company_id.ids},
+    )
+
+
+def typical_manager(env):
+    """(the account manager whose book is closest to 500 clients, its size)."""
+    counts = env["res.partner"]._read_group(
+        [("is_insurance_client", "=", True), ("account_manager_id", "!=", False)],
+        ["account_manager_id"],
+        ["__count"],
+    )
+    return min(counts, key=lambda pair: abs(pair[1] - 500))
+
+
+def first_team_lead(env):
+    """The leader of the first sales team that has one."""
+    return env["crm.team"].search([("user_id", "!=", False)], order="id", limit=1).user_id
+
+
 # ------------------------------------------------------------
 # a. Assignment
 # ------------------------------------------------------------
@@ -220,31 +297,19 @@ def bench_assignment(reg, limits):
         env["ir.config_parameter"].set_param(AUTO_ASSIGNMENT_PARAM, "True")
         Partner = env["res.partner"]
         today = fields.Date.context_today(Partner)
-        todo = [
-            ("is_insurance_client", "=", True),
-            ("account_manager_id", "=", False),
-            "|",
-            ("insurance_assignment_checked_on", "=", False),
-            ("insurance_assignment_checked_on", "<", today),
-        ]
+        todo = assignment_todo(today)
         unassigned = [("is_insurance_client", "=", True), ("account_manager_id", "=", False)]
         total = Partner.search_count(todo)
         wanted = min(total, limits["assign_limit"] or total)
         before_unassigned = Partner.search_count(unassigned)
-        cr.commit()
-        batches, done = [], 0
-        while done < wanted:
-            left = Partner.search_count(todo)
-            cr.commit()
-            seconds, queries, _result = timed(cr, Partner._cron_assign_account_managers)
-            processed = left - Partner.search_count(todo)
-            if not processed:
-                break
-            done += processed
-            batches.append({"clients": processed, "seconds": seconds, "queries": queries})
+        batches = _run_batches(
+            cr,
+            Partner._cron_assign_account_managers,
+            wanted=wanted,
+            remaining=lambda: Partner.search_count(todo),
+        )
         assigned = before_unassigned - Partner.search_count(unassigned)
-        seconds = sum(b["seconds"] for b in batches)
-        queries = sum(b["queries"] for b in batches)
+        done, seconds, queries = _totals(batches)
     with transaction(reg) as cr:
         env = superuser_env(cr)
         Lead = env["crm.lead"]
@@ -273,8 +338,8 @@ def bench_assignment(reg, limits):
             base_queries,
             assigned=assigned,
             batches=len(batches),
-            queries_per_batch=[b["queries"] for b in batches],
-            seconds_per_batch=[round(b["seconds"], 3) for b in batches],
+            queries_per_batch=[b[2] for b in batches],
+            seconds_per_batch=[round(b[1], 3) for b in batches],
             queries_per_client=queries / done if done else None,
             baseline_leads_assigned=leads_assigned,
             baseline_queries_per_lead=base_queries / max(1, min(done, len(waiting))),
@@ -293,15 +358,17 @@ def _tier_run(cr, Partner, last_id):
     Run = Partner.env["insurance.tier.run"]
     cr.execute("DELETE FROM insurance_tier_run")
     Partner.env.invalidate_all()
-    batches = []
-    while True:
-        cr.commit()
-        seconds, queries, _result = timed(cr, Partner._cron_recompute_insurance_tiers)
+    checked = [0]  # clients looked at by the batches before
+
+    def count(_result):
+        before, checked[0] = checked[0], Run.search([], limit=1).checked
+        return checked[0] - before
+
+    def finished():
         run = Run.search([], limit=1)
-        done = run.checked - sum(b[0] for b in batches)
-        batches.append((done, seconds, queries))
-        if run.state == "done" or run.last_partner_id >= last_id:
-            return batches
+        return run.state == "done" or run.last_partner_id >= last_id
+
+    return _run_batches(cr, Partner._cron_recompute_insurance_tiers, count=count, until=finished)
 
 
 def _rows_written(cr):
@@ -355,8 +422,7 @@ def bench_tiers(reg, limits):
                 {"rows_written": sum(written.values()), "rows_written_by_table": written},
             ),
         ):
-            clients = sum(b[0] for b in batches)
-            seconds = sum(b[1] for b in batches)
+            clients, seconds, queries = _totals(batches)
             tenth = max(1, len(batches) // 10)
             head, tail = batches[:tenth], batches[-tenth:]
             rows.append(
@@ -365,7 +431,7 @@ def bench_tiers(reg, limits):
                     what,
                     clients,
                     seconds,
-                    sum(b[2] for b in batches),
+                    queries,
                     "SQL GROUP BY premium per client",
                     len(ids),
                     base_seconds,
@@ -399,14 +465,10 @@ def bench_renewals(reg, limits):
         domain = Policy._renewal_due_domain(fields.Date.context_today(Policy))  # pylint: disable=protected-access
         due = Policy.search_count(domain)
         wanted = min(due, limits["renewal_limit"] or due)
-        cr.commit()
-        batches, renewed = [], Policy.browse()
-        while len(renewed) < wanted:
-            seconds, queries, locked = timed(cr, env["insurance.policy"]._cron_generate_renewals)
-            if not locked:
-                break
-            renewed |= locked
-            batches.append((len(locked), seconds, queries))
+        batches = _run_batches(
+            cr, env["insurance.policy"]._cron_generate_renewals, wanted=wanted, count=len
+        )
+        renewed = Policy.union(*(b[3] for b in batches))
         done = sum(b[0] for b in batches)
         pairs = [
             (policy.partner_id.id, policy.partner_id.account_manager_id.id) for policy in renewed
@@ -586,25 +648,14 @@ def _customers_for_opportunities(cr, user_id):
 
 
 def bench_views(reg, limits):
-    from odoo import api
 
     with transaction(reg) as cr:
         env = superuser_env(cr)
-        counts = env["res.partner"]._read_group(
-            [("is_insurance_client", "=", True), ("account_manager_id", "!=", False)],
-            ["account_manager_id"],
-            ["__count"],
-        )
-        user, clients = min(counts, key=lambda pair: abs(pair[1] - 500))
+        user, clients = typical_manager(env)
         customers_given = _customers_for_opportunities(cr, user.id)
         env.invalidate_all()
         cr.commit()
-        context = {
-            **VIEW_CONTEXT,
-            "uid": user.id,
-            "allowed_company_ids": user.company_id.ids,
-        }
-        uenv = api.Environment(cr, user.id, context)
+        uenv = user_env(cr, user)
         Partner, Policy, Lead = uenv["res.partner"], uenv["insurance.policy"], uenv["crm.lead"]
         Type, Team = uenv["insurance.service.type"], uenv["crm.team"]
         renewal = env.ref(f"{ADDON}.insurance_service_type_renewal")
@@ -845,17 +896,15 @@ def _sql_best_of(cr, query, params, repeat=3):
 
 
 def bench_scorecards(reg, limits):
-    from odoo import api, fields
+    from odoo import fields
 
     from odoo.addons.insurance_account_manager.tools import scorecard
 
     rows = []
     with transaction(reg) as cr:
         env = superuser_env(cr)
-        lead = env["crm.team"].search([("user_id", "!=", False)], order="id", limit=1).user_id
-        uenv = api.Environment(
-            cr, lead.id, {**VIEW_CONTEXT, "allowed_company_ids": lead.company_id.ids}
-        )
+        lead = first_team_lead(env)
+        uenv = user_env(cr, lead)
         today = fields.Date.context_today(env["insurance.scorecard"])
         last_month = today.replace(day=1) - timedelta(days=1)
         for period_type, day in (("month", last_month), ("quarter", today)):
@@ -944,17 +993,13 @@ def bench_retention(reg, limits):
             wanted = min(wanted, limits["risk_limit"])
         cr.execute("SELECT count(*) FROM mail_activity")
         activities_before = cr.fetchone()[0]
-        cr.commit()
-        batches, done = [], 0
-        while done < wanted:
-            left = Partner.search_count(todo)
-            cr.commit()
-            seconds, queries, _result = timed(cr, Partner._cron_compute_retention_risk)
-            processed = left - Partner.search_count(todo)
-            if not processed:
-                break
-            done += processed
-            batches.append((processed, seconds, queries))
+        batches = _run_batches(
+            cr,
+            Partner._cron_compute_retention_risk,
+            wanted=wanted,
+            remaining=lambda: Partner.search_count(todo),
+        )
+        done, seconds, queries = _totals(batches)
         cr.execute("SELECT count(*) FROM mail_activity")
         activities = cr.fetchone()[0] - activities_before
         cr.execute("SELECT count(*) FROM res_partner WHERE insurance_risk_flagged")
@@ -965,8 +1010,8 @@ def bench_retention(reg, limits):
             "g",
             "retention-risk cron, whole book",
             done,
-            sum(b[1] for b in batches),
-            sum(b[2] for b in batches),
+            seconds,
+            queries,
             "one SQL statement, its inputs per client",
             len(base_rows),
             base_seconds,
@@ -1006,7 +1051,7 @@ BOOK_RULES = {
 def bench_needs_reports(reg, limits):
     from generate import insert_needs_analyses
 
-    from odoo import api, fields
+    from odoo import fields
 
     rows = []
     with transaction(reg) as cr:
@@ -1024,22 +1069,20 @@ def bench_needs_reports(reg, limits):
         ]
         wanted = Analysis.search_count(due)
         base_seconds, base_rows = _sql_best_of(cr, EXPIRED_SQL, {"today": today})
-        cr.commit()
-        batches, done = [], 0
-        while done < wanted:
-            seconds, queries, _result = timed(cr, Analysis._cron_notify_expired)
-            processed = wanted - done - Analysis.search_count(due)
-            if not processed:
-                break
-            done += processed
-            batches.append((processed, seconds, queries))
+        batches = _run_batches(
+            cr,
+            Analysis._cron_notify_expired,
+            wanted=wanted,
+            remaining=lambda: Analysis.search_count(due),
+        )
+        done, seconds, queries = _totals(batches)
         rows.append(
             row(
                 "h.expiry",
                 "needs-analysis expiry cron",
                 done,
-                sum(b[1] for b in batches),
-                sum(b[2] for b in batches),
+                seconds,
+                queries,
                 "one SQL GROUP BY of the expired analyses per manager",
                 sum(count for _user, count in base_rows),
                 base_seconds,
@@ -1051,23 +1094,14 @@ def bench_needs_reports(reg, limits):
         )
     with transaction(reg) as cr:
         env = superuser_env(cr)
-        counts = env["res.partner"]._read_group(
-            [("is_insurance_client", "=", True), ("account_manager_id", "!=", False)],
-            ["account_manager_id"],
-            ["__count"],
-        )
-        manager, _clients = min(counts, key=lambda pair: abs(pair[1] - 500))
-        lead = env["crm.team"].search([("user_id", "!=", False)], order="id", limit=1).user_id
+        manager, _clients = typical_manager(env)
+        lead = first_team_lead(env)
         measures = ["premium:sum", "client_count:count_distinct"]
         for key, user, who in (
             ("am", manager, "an account manager"),
             ("tl", lead, "a team lead"),
         ):
-            uenv = api.Environment(
-                cr,
-                user.id,
-                {**VIEW_CONTEXT, "uid": user.id, "allowed_company_ids": user.company_id.ids},
-            )
+            uenv = user_env(cr, user)
             Book = uenv["insurance.report.book"]
             seconds, queries, result = _best_of(
                 uenv, cr, lambda Book=Book: _pivot(Book, [], measures, "user_id", "tier_id")
@@ -1094,6 +1128,319 @@ def bench_needs_reports(reg, limits):
                     same_total=abs((total["premium"] or 0) - float(sql_total[2] or 0)) < 0.01,
                 )
             )
+    return rows
+
+
+# ------------------------------------------------------------
+# i. Bulk import of policies
+# ------------------------------------------------------------
+
+# The web client's import sends the file by 2,000 rows, one request (and one
+# commit) each (base_import: the import dialog's default "limit").
+IMPORT_BATCH_SIZE = 2000
+POLICY_IMPORT_FIELDS = [
+    "name",
+    "partner_id/.id",
+    "insurer_id/.id",
+    "line_id/.id",
+    "state",
+    "premium",
+    "date_start",
+    "date_end",
+]
+LEAD_IMPORT_FIELDS = [
+    "name",
+    "partner_id/.id",
+    "type",
+    "expected_revenue",
+    "date_deadline",
+]
+
+
+def _import(cr, Model, fields, rows):
+    """``load`` of ``rows`` by batches as the web client's import
+    (``base_import.import.execute_import``), each batch followed by the
+    commit; per-batch (records, s, q). Fails on the import's first error."""
+    Model = Model.with_context(import_file=True, _import_limit=IMPORT_BATCH_SIZE)
+    batches = []
+    for start in range(0, len(rows), IMPORT_BATCH_SIZE):
+        chunk = rows[start : start + IMPORT_BATCH_SIZE]
+        seconds, queries, result = timed(cr, lambda chunk=chunk: Model.load(fields, chunk))
+        if not result["ids"] or any(m["type"] == "error" for m in result["messages"]):
+            raise RuntimeError(f"{Model._name} import failed: {result['messages'][:3]}")
+        batches.append((len(result["ids"]), seconds, queries))
+    return batches
+
+
+def bench_import(reg, limits):
+    from odoo import fields
+
+    from odoo.addons.insurance_account_manager.models.res_partner_tiering import (
+        TIER_CRON_XMLID,
+    )
+
+    rng = random.Random(20261126)
+    with transaction(reg) as cr:
+        env = superuser_env(cr)
+        lead = first_team_lead(env)
+        login = lead.login
+        # Automatic Client Tiering on (as generated): a policy gives its
+        # client its tier at once (res.partner._insurance_book_changed)
+        cron = env.ref(TIER_CRON_XMLID)
+        tiering_was_on = cron.active
+        cron.active = True
+        team = env["crm.team"].search([("user_id", "=", lead.id)]).member_ids
+        clients = env["res.partner"].search(
+            [("is_insurance_client", "=", True), ("account_manager_id", "in", team.ids)],
+            order="id",
+        )
+        cr.execute("SELECT DISTINCT insurer_id FROM insurance_policy WHERE insurer_id IS NOT NULL")
+        insurers = sorted(r[0] for r in cr.fetchall())
+        lines = env["insurance.line"].search([], order="id").ids
+        today = fields.Date.context_today(env["insurance.policy"])
+        count = limits.get("import_policies") or 5000
+        planned = []
+        for n in range(count):
+            start = today - timedelta(days=rng.randint(0, 300))
+            planned.append(
+                (
+                    f"IMP-{n + 1:06d}",
+                    rng.choice(clients.ids),
+                    rng.choice(insurers),
+                    rng.choice(lines),
+                    # a tenth large risks: their clients move up a tier
+                    250_000.0 if n % 10 == 0 else round(rng.uniform(500, 20000), 2),
+                    start,
+                    start + timedelta(days=365),
+                )
+            )
+        cr.execute("SELECT count(*) FROM insurance_tier_history")
+        history_before = cr.fetchone()[0]
+        cr.commit()
+        uenv = user_env(cr, lead)
+        policy_rows = [
+            [name, str(client), str(insurer), str(line), "active", str(premium), str(d1), str(d2)]
+            for name, client, insurer, line, premium, d1, d2 in planned
+        ]
+        batches = _import(cr, uenv["insurance.policy"], POLICY_IMPORT_FIELDS, policy_rows)
+        cr.execute("SELECT count(*) FROM insurance_tier_history")
+        tier_changes = cr.fetchone()[0] - history_before
+    with transaction(reg) as cr:
+        uenv = user_env(cr, superuser_env(cr)["res.users"].browse(lead.id))
+        lead_rows = [
+            [f"Imported opportunity {name}", str(client), "opportunity", str(premium), str(d2)]
+            for name, client, _insurer, _line, premium, _d1, d2 in planned
+        ]
+        base = _import(cr, uenv["crm.lead"], LEAD_IMPORT_FIELDS, lead_rows)
+    done, seconds, queries = _totals(batches)
+    base_done, base_seconds, base_queries = _totals(base)
+    return [
+        row(
+            "i",
+            "import of policies (load, 2,000 a batch), team lead",
+            done,
+            seconds,
+            queries,
+            "import of as many crm.lead, same clients and user",
+            base_done,
+            base_seconds,
+            base_queries,
+            user=login,
+            clients=len({p[1] for p in planned}),
+            batches=len(batches),
+            queries_per_batch=[b[2] for b in batches],
+            seconds_per_batch=[round(b[1], 3) for b in batches],
+            baseline_seconds_per_batch=[round(b[1], 3) for b in base],
+            queries_per_policy=queries / done if done else None,
+            baseline_queries_per_lead=base_queries / base_done if base_done else None,
+            tier_changes=tier_changes,
+            tiering_was_on=tiering_was_on,
+        )
+    ]
+
+
+# ------------------------------------------------------------
+# j. Competitor views
+# ------------------------------------------------------------
+
+# Holdings with competitors for a book generated without them: a share of
+# the current needs analyses lists one to three lines held elsewhere; a
+# share of the opportunities and renewal requests is lost to a competitor.
+COMPETITOR_SHARE = 0.5
+LOST_SHARE = 0.2
+TARGETS_SQL = """
+SELECT t.competitor_id, count(*), sum(t.premium)
+  FROM (%(view)s) t JOIN res_partner p ON p.id = t.partner_id
+ WHERE NOT t.held_with_us AND t.company_id = %(company)s AND ({rule})
+ GROUP BY t.competitor_id
+"""
+LOST_SQL = """
+SELECT t.competitor_id, t.line_id, sum(t.premium_lost), sum(t.winning_price),
+       sum(t.won_back_count), count(*)
+  FROM insurance_competitor_report t LEFT JOIN res_partner p ON p.id = t.partner_id
+ WHERE (t.company_id IS NULL OR t.company_id = %(company)s) AND ({rule})
+ GROUP BY GROUPING SETS ((), (t.competitor_id), (t.line_id), (t.competitor_id, t.line_id))
+"""
+COMPETITOR_RULES = {
+    "am": "t.user_id = %(user)s OR p.backup_manager_id = %(user)s",
+    "tl": """t.user_id = %(user)s OR p.backup_manager_id = %(user)s OR t.user_id IN (
+                SELECT m.user_id FROM crm_team_member m JOIN crm_team c ON c.id = m.crm_team_id
+                 WHERE c.user_id = %(user)s AND m.active)""",
+}
+
+
+def _insert_competitor_data(env, rng):
+    """Holdings with competitors and business lost to them (see
+    COMPETITOR_SHARE), for this run; returns (holdings, leads, renewals)."""
+    from generate import insert_needs_analyses
+
+    cr = env.cr
+    if not env["insurance.needs.analysis"].search_count([]):
+        insert_needs_analyses(env, rng)
+    cr.execute("SELECT DISTINCT insurer_id FROM insurance_policy WHERE insurer_id IS NOT NULL")
+    insurers = sorted(r[0] for r in cr.fetchall())
+    env["res.partner"].browse(insurers).write({"is_insurance_competitor": True})
+    lines = env["insurance.line"].search([], order="id").ids
+    holdings = 0
+    if not env["insurance.needs.competitor"].search_count([]):
+        cr.execute("SELECT id FROM insurance_needs_analysis WHERE is_current ORDER BY id")
+        analyses = [r[0] for r in cr.fetchall()]
+        chosen = rng.sample(analyses, int(len(analyses) * COMPETITOR_SHARE))
+        proto = env["insurance.needs.competitor"].create(
+            {"analysis_id": chosen[0], "line_id": lines[0], "competitor_id": insurers[0]}
+        )
+        env.flush_all()
+        prototype = table_row(cr, "insurance_needs_competitor", proto.id)
+        proto.unlink()
+        env.flush_all()
+        today = datetime.now().date()
+        rows = [
+            {
+                "analysis_id": analysis_id,
+                "line_id": line_id,
+                "competitor_id": rng.choice(insurers),
+                "premium": round(rng.uniform(500, 20000), 2) if rng.random() < 0.8 else None,
+                "date_expiry": today + timedelta(days=rng.randint(-30, 400))
+                if rng.random() < 0.8
+                else None,
+            }
+            for analysis_id in sorted(chosen)
+            for line_id in rng.sample(lines, rng.randint(1, 3))
+        ]
+        clone_rows(cr, "insurance_needs_competitor", prototype, rows)
+        holdings = len(rows)
+    # lost opportunities and renewals (none in a generated book)
+    cr.execute(
+        """UPDATE crm_lead SET active = FALSE, probability = 0, automated_probability = 0,
+                  insurance_competitor_id = (%(insurers)s)[1 + (id %% cardinality(%(insurers)s))],
+                  insurance_competitor_price = expected_revenue * 0.9,
+                  insurance_line_id = (%(lines)s)[1 + (id %% cardinality(%(lines)s))],
+                  insurance_date_lost = CURRENT_DATE - (id %% 300)::int
+            WHERE type = 'opportunity' AND active AND partner_id IS NOT NULL
+              AND random() < %(share)s""",
+        {"insurers": insurers, "lines": lines, "share": LOST_SHARE},
+    )
+    leads = cr.rowcount
+    renewal = env.ref(f"{ADDON}.insurance_service_type_renewal")
+    lost = renewal.stage_ids.filtered(lambda stage: stage.state == "lost")[:1]
+    cr.execute(
+        """UPDATE insurance_service_request r
+              SET stage_id = %(stage)s, stage_state = 'lost',
+                  competitor_id = (%(insurers)s)[1 + (r.id %% cardinality(%(insurers)s))],
+                  competitor_price = r.previous_premium * 0.9,
+                  date_closed = now() - make_interval(days => (r.id %% 300)::int)
+            WHERE r.type_code = 'renewal' AND r.stage_state = 'open' AND random() < %(share)s""",
+        {"insurers": insurers, "share": LOST_SHARE, "stage": lost.id},
+    )
+    renewals = cr.rowcount
+    # planner statistics of the rows written, as after the generator's bulk
+    # load (rolled back with the run)
+    cr.execute(
+        "ANALYZE insurance_needs_competitor, insurance_needs_analysis, crm_lead,"
+        " insurance_service_request, res_partner"
+    )
+    env.invalidate_all()
+    return holdings, leads, renewals
+
+
+def _competitor_targets(Target, spec):
+    """Competitor Targets as its menu opens it (the To Win filter): the list,
+    then grouped by competitor with its sum of premiums."""
+    to_win = [("held_with_us", "=", False)]
+    listed = Target.web_search_read(to_win, spec, limit=80, count_limit=10001)
+    grouped = Target.web_read_group(to_win, ["premium:sum"], ["competitor_id"], limit=80, lazy=True)
+    return listed["length"], grouped["groups"]
+
+
+def bench_competitors(reg, limits):
+    from odoo.tools import SQL
+
+    rows = []
+    with transaction(reg) as cr:
+        env = superuser_env(cr)
+        cr.execute("SELECT setseed(0.20261126)")
+        holdings, lost_leads, lost_renewals = _insert_competitor_data(env, random.Random(20261126))
+        cr.commit()
+        manager, _clients = typical_manager(env)
+        lead = first_team_lead(env)
+        target_view = env["insurance.competitor.target"]._table_query
+        measures = ["premium_lost:sum", "winning_price:sum", "won_back_count:sum"]
+        for key, user, who in (
+            ("am", manager, "an account manager"),
+            ("tl", lead, "a team lead"),
+        ):
+            uenv = user_env(cr, user)
+            Target = uenv["insurance.competitor.target"]
+            Lost = uenv["insurance.competitor.report"]
+            list_spec = _view(
+                uenv, Target._name, f"{ADDON}.insurance_competitor_target_view_list", "list"
+            )
+            params = {"user": user.id, "company": user.company_id.id, "view": target_view}
+            for sub, what, call, query in (
+                (
+                    "targets",
+                    f"Competitor Targets list + by competitor, {who}",
+                    partial(_competitor_targets, Target, list_spec),
+                    TARGETS_SQL,
+                ),
+                (
+                    "lost",
+                    f"Business Lost pivot, {who}",
+                    lambda Lost=Lost: _pivot(Lost, [], measures, "competitor_id", "line_id"),
+                    LOST_SQL,
+                ),
+            ):
+                seconds, queries, result = _best_of(uenv, cr, call)
+                query = SQL(query.replace("{rule}", COMPETITOR_RULES[key]), **params)
+                base_seconds, base_rows = _sql_best_of(cr, query, None)
+                if sub == "targets":
+                    records = result[0]
+                    base_records = sum(r[1] for r in base_rows)
+                    same = records == base_records
+                else:
+                    records = result[0][0]["__count"]
+                    total = next(r for r in base_rows if r[0] is None and r[1] is None)
+                    base_records = total[5]
+                    same = abs((result[0][0]["premium_lost"] or 0) - float(total[2] or 0)) < 0.01
+                rows.append(
+                    row(
+                        f"j.{sub}_{key}",
+                        what,
+                        records,
+                        seconds,
+                        queries,
+                        "one SQL GROUP BY, same rows and rule",
+                        base_records,
+                        base_seconds,
+                        1,
+                        per_record=False,
+                        user=user.login,
+                        same_total=same and records == base_records,
+                        holdings_created_for_the_run=holdings,
+                        lost_leads_for_the_run=lost_leads,
+                        lost_renewals_for_the_run=lost_renewals,
+                    )
+                )
     return rows
 
 
@@ -1180,6 +1527,8 @@ def main():
         "f": lambda: bench_scorecards(reg, limits),
         "g": lambda: bench_retention(reg, limits),
         "h": lambda: bench_needs_reports(reg, limits),
+        "i": lambda: bench_import(reg, limits),
+        "j": lambda: bench_competitors(reg, limits),
     }
     rows = []
     for key in only:

@@ -34,6 +34,11 @@ ROWS = {
     "h.expiry",
     "h.book_am",
     "h.book_tl",
+    "i",
+    "j.targets_am",
+    "j.targets_tl",
+    "j.lost_am",
+    "j.lost_tl",
 }
 
 
@@ -94,6 +99,12 @@ def test_tiny_preset_generates_and_every_benchmark_runs(bench_db, tmp_path):
     assert by_id["h.expiry"]["records"] == by_id["h.expiry"]["baseline"]["records"]
     assert by_id["h.book_am"]["details"]["same_total"]
     assert by_id["h.book_tl"]["details"]["same_total"]
+    # the imported policies gave their clients tiers; the competitor views
+    # list the rows of the SQL under the same rule
+    assert by_id["i"]["records"] == by_id["i"]["baseline"]["records"]
+    assert by_id["i"]["details"]["tier_changes"] > 0
+    for key in ("j.targets_am", "j.targets_tl", "j.lost_am", "j.lost_tl"):
+        assert by_id[key]["details"]["same_total"], by_id[key]
     assert "b.first" in out and "d.pivot" in out  # the printed table
 
 
