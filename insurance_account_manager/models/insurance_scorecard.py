@@ -6,9 +6,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import scorecard
-from .res_partner import GROUP_INSURANCE_ADMIN
+from .res_partner import GROUP_INSURANCE_ADMIN, GROUP_INSURANCE_TEAM_LEAD
 
-GROUP_INSURANCE_LEAD = "insurance_account_manager.insurance_group_team_lead"
 PARAM_PREFIX = "insurance_account_manager."
 WEIGHT_PARAM = PARAM_PREFIX + "score_weight_%s"
 INCENTIVE_SCHEME_PARAM = PARAM_PREFIX + "incentive_scheme"
@@ -260,7 +259,7 @@ class InsuranceScorecard(models.Model):
         user = self.env.user
         if user.has_group(GROUP_INSURANCE_ADMIN):
             return
-        if not user.has_group(GROUP_INSURANCE_LEAD):
+        if not user.has_group(GROUP_INSURANCE_TEAM_LEAD):
             raise AccessError(_("Only a team lead or an administrator reviews scorecards."))
         for card in self.sudo():
             leads = card.user_id.crm_team_member_ids.crm_team_id.user_id
@@ -374,7 +373,7 @@ class InsuranceScorecard(models.Model):
         """Compute (or refresh) the draft scorecards of every manager of the
         period of ``period_type`` holding ``day``, in the current company.
         Team leads and administrators."""
-        if not self.env.user.has_group(GROUP_INSURANCE_LEAD):
+        if not self.env.user.has_group(GROUP_INSURANCE_TEAM_LEAD):
             raise AccessError(_("Only a team lead or an administrator computes scorecards."))
         if period_type not in scorecard.PERIOD_TYPES:
             raise UserError(_("Choose a month, a quarter or a year."))

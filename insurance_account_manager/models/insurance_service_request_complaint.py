@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools.sql import column_exists, create_column, table_exists
 
-GROUP_INSURANCE_LEAD = "insurance_account_manager.insurance_group_team_lead"
+from .res_partner import GROUP_INSURANCE_TEAM_LEAD
 
 
 class InsuranceServiceRequest(models.Model):
@@ -44,7 +44,7 @@ class InsuranceServiceRequest(models.Model):
     @api.depends_context("uid")
     def _compute_can_edit_complaint(self):
         # the form's modifier only; write() decides, from the same rule
-        clears = self.env.su or self.env.user.has_group(GROUP_INSURANCE_LEAD)
+        clears = self.env.su or self.env.user.has_group(GROUP_INSURANCE_TEAM_LEAD)
         for request in self:
             request.can_edit_complaint = clears or not request._origin.is_complaint
 
@@ -54,7 +54,7 @@ class InsuranceServiceRequest(models.Model):
             and not vals["is_complaint"]
             and not self.env.su
             and any(request.is_complaint for request in self)
-            and not self.env.user.has_group(GROUP_INSURANCE_LEAD)
+            and not self.env.user.has_group(GROUP_INSURANCE_TEAM_LEAD)
         ):
             raise AccessError(
                 _(

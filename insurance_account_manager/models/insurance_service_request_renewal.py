@@ -6,9 +6,8 @@ from odoo.tools import SQL
 from odoo.tools.sql import drop_index
 
 from ..tools import service, validation
-from .res_partner import GROUP_INSURANCE_ADMIN
+from .res_partner import GROUP_INSURANCE_ADMIN, GROUP_INSURANCE_TEAM_LEAD
 
-GROUP_INSURANCE_LEAD = "insurance_account_manager.insurance_group_team_lead"
 RISE_THRESHOLD_PARAM = "insurance_account_manager.renewal_rise_threshold"
 DEFAULT_RISE_THRESHOLD = 10.0
 # Set by the server only: the renewal generator (the term renewed and its
@@ -212,7 +211,7 @@ class InsuranceServiceRequest(models.Model):
         if not self or self.env.su or self.env.user.has_group(GROUP_INSURANCE_ADMIN):
             return
         user = self.env.user
-        is_lead = user.has_group(GROUP_INSURANCE_LEAD)
+        is_lead = user.has_group(GROUP_INSURANCE_TEAM_LEAD)
         for request in self.sudo():
             manager = request.renewed_policy_id.partner_id.account_manager_id
             if manager == user or (

@@ -14,6 +14,7 @@ from .install_sql import create_many2one_columns
 # service handler reads the client flag alone (see readme/SECURITY.md).
 GROUP_INSURANCE_HANDLER = "insurance_account_manager.insurance_group_service_handler"
 GROUP_INSURANCE_AM = "insurance_account_manager.insurance_group_account_manager"
+GROUP_INSURANCE_TEAM_LEAD = "insurance_account_manager.insurance_group_team_lead"
 GROUP_INSURANCE_ADMIN = "insurance_account_manager.insurance_group_admin"
 INSURANCE_GROUPS = (GROUP_INSURANCE_HANDLER, GROUP_INSURANCE_AM, GROUP_INSURANCE_ADMIN)
 # The client's smart buttons: (kind, model, domain besides the client), counted

@@ -4,10 +4,9 @@ from odoo import _, api, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
-from .res_partner import GROUP_INSURANCE_ADMIN, GROUP_INSURANCE_AM
+from .res_partner import GROUP_INSURANCE_ADMIN, GROUP_INSURANCE_AM, GROUP_INSURANCE_TEAM_LEAD
 from .res_partner_manager_change import MANAGER_FIELDS
 
-GROUP_INSURANCE_TEAM_LEAD = "insurance_account_manager.insurance_group_team_lead"
 # Capacity units used by a client that has no tier yet.
 UNTIERED_WEIGHT = 1.0
 

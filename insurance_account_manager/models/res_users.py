@@ -3,9 +3,8 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import validation
-from .res_partner import GROUP_INSURANCE_ADMIN, GROUP_INSURANCE_AM
+from .res_partner import GROUP_INSURANCE_ADMIN, GROUP_INSURANCE_AM, GROUP_INSURANCE_TEAM_LEAD
 
-GROUP_INSURANCE_TEAM_LEAD = "insurance_account_manager.insurance_group_team_lead"
 CAPACITY_PARAM = "insurance_account_manager.default_capacity"
 # What a team lead changes on the managers of the teams they lead (they hold
 # write access on res.users for this alone: see

@@ -42,11 +42,12 @@ class ResUsers(models.Model):
         value = self.env["ir.config_parameter"].sudo().get_param(REQUIRE_QUALIFICATION_PARAM)
         return value is False or value.strip().lower() not in REQUIRE_QUALIFICATION_OFF
 
-    def _check_insurance_qualified(self):
-        """When Settings require it, a user takes clients only with a valid
-        qualification (an active licence that has not expired)."""
+    def _insurance_unqualified(self):
+        """The users of ``self`` without a valid qualification (an active
+        licence that has not expired), when Settings require one; else none.
+        One query whatever the number of users."""
         if not self or not self._insurance_require_qualification():
-            return
+            return self.browse()
         qualified = (
             self.env["insurance.qualification"]
             .sudo()
@@ -55,7 +56,12 @@ class ResUsers(models.Model):
             )
         )
         qualified_users = {user for user, _count in qualified}
-        missing = self.filtered(lambda user: user not in qualified_users)
+        return self.filtered(lambda user: user not in qualified_users)
+
+    def _check_insurance_qualified(self):
+        """When Settings require it, a user takes clients only with a valid
+        qualification (an active licence that has not expired)."""
+        missing = self._insurance_unqualified()
         if missing:
             raise ValidationError(
                 _(

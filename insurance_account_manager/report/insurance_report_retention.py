@@ -2,9 +2,9 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+from ..models.res_partner import GROUP_INSURANCE_TEAM_LEAD
 from .sql import HISTORY_STATES
 
-GROUP_INSURANCE_LEAD = "insurance_account_manager.insurance_group_team_lead"
 # Memory for the refresh's hashes and sorts (about 2 million rows at 100,000
 # clients): with PostgreSQL's default (4 MB) they spill to disk.
 REFRESH_WORK_MEM = "256MB"
@@ -336,7 +336,7 @@ class InsuranceReportRetention(models.Model):
     @api.model
     def action_refresh(self):
         """Recompute the report now. Team leads and administrators."""
-        if not self.env.user.has_group(GROUP_INSURANCE_LEAD):
+        if not self.env.user.has_group(GROUP_INSURANCE_TEAM_LEAD):
             raise AccessError(_("Only a team lead or an administrator refreshes the report."))
         self.sudo()._refresh()
         return True

@@ -106,6 +106,41 @@ class TestReassignLicence(AssignmentCommon, InsuranceRpcCase):
                 errors=ACCESS,
             )
 
+    def test_client_without_lines_to_a_lapsed_manager_is_warned(self):
+        """A client with no policy yet checks no line; a manager whose licences
+        all lapsed keeps the flag but, Settings requiring a licence, not the
+        right to take clients: the preview warns, confirming needs a team
+        lead's override with a reason. Without the requirement, no warning."""
+        newcomer = self._new_client(
+            "Hulan Bakery", self.tier_retail, account_manager_id=self.user_am.id
+        )
+        self.user_am_2.insurance_qualification_ids.date_expiry = fields.Date.today() - timedelta(
+            days=1
+        )
+        values = {"partner_ids": [(6, 0, newcomer.ids)], "target_user_id": self.user_am_2.id}
+        wizard = self._wizard(self.env(user=self.user_lead), **values)
+        wizard.action_preview()
+        self.assertEqual(wizard.unlicensed_count, 1)
+        self.assertIn("No valid licence", wizard.line_ids.licence_warning)
+        with self.assertRaisesRegex(UserError, "without a valid licence"):
+            wizard.action_confirm()
+        self.assertEqual(newcomer.account_manager_id, self.user_am)
+        wizard.write({"licence_override": True, "licence_override_reason": "Renewal filed"})
+        wizard.action_confirm()
+        self.assertEqual(newcomer.account_manager_id, self.user_am_2)
+        # a manager with a valid licence (for other lines) takes it without warning
+        wizard = self._wizard(**{**values, "target_user_id": self.user_am_other.id})
+        wizard.action_preview()
+        self.assertFalse(wizard.line_ids.licence_warning)
+        # with the requirement off, the lapsed manager takes it without warning
+        self.env["ir.config_parameter"].set_param(
+            "insurance_account_manager.require_qualification", "False"
+        )
+        other = self._new_client("Hulan Mill", self.tier_retail, account_manager_id=self.user_am.id)
+        wizard = self._wizard(**{**values, "partner_ids": [(6, 0, other.ids)]})
+        wizard.action_preview()
+        self.assertFalse(wizard.line_ids.licence_warning)
+
     def test_preview_by_the_rules_shows_the_running_load(self):
         # three more retail motor clients of Li Wei; his book moves by the rules:
         # "Everyone else" gives them to Sarah Chen (Li Wei leaves), who holds

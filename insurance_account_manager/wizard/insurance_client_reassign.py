@@ -156,6 +156,7 @@ class InsuranceClientReassign(models.TransientModel):
                 Partner._insurance_lock_managers(target.ids)
             load = Partner._insurance_manager_loads(target.ids).get(target.id, 0.0)
             gaps = clients._insurance_licence_gaps({partner.id: target.id for partner in clients})
+            unqualified = set(target._insurance_unqualified().ids)
             values = []
             for partner in clients.sorted("id"):
                 weight = partner.insurance_tier_id.load_weight or UNTIERED_WEIGHT
@@ -169,7 +170,9 @@ class InsuranceClientReassign(models.TransientModel):
                         "weight": weight,
                         "new_load": load,
                         "new_capacity": target.insurance_capacity,
-                        "licence_warning": self._licence_warning(gaps.get(partner.id)),
+                        "licence_warning": self._licence_warning(
+                            gaps.get(partner.id), target.id in unqualified
+                        ),
                     }
                 )
             return values
@@ -187,8 +190,10 @@ class InsuranceClientReassign(models.TransientModel):
         for partner_id, (user_id, _rule_id, _reason) in plan.items():
             if user_id:
                 running[user_id] -= weights[partner_id]
-        gaps = clients._insurance_licence_gaps(
-            {partner_id: user_id for partner_id, (user_id, *_rest) in plan.items() if user_id}
+        targets = {partner_id: user_id for partner_id, (user_id, *_rest) in plan.items() if user_id}
+        gaps = clients._insurance_licence_gaps(targets)
+        unqualified = set(
+            self.env["res.users"].browse(set(targets.values()))._insurance_unqualified().ids
         )
         values = []
         for partner in ordered:
@@ -206,16 +211,22 @@ class InsuranceClientReassign(models.TransientModel):
                     "new_load": running[user_id] if manager else 0.0,
                     "new_capacity": manager.capacity if manager else 0.0,
                     "reason": reason or False,
-                    "licence_warning": self._licence_warning(gaps.get(partner.id)),
+                    "licence_warning": self._licence_warning(
+                        gaps.get(partner.id), user_id in unqualified
+                    ),
                 }
             )
         return values
 
     @api.model
-    def _licence_warning(self, lines):
+    def _licence_warning(self, lines, unqualified=False):
         """The preview's licence column: the client's lines the new manager
-        holds no valid licence for."""
+        holds no valid licence for; or, for a client without lines, that the
+        new manager holds no valid licence at all while Settings require one
+        (a lapsed licence: the manager keeps the flag, not the right)."""
         if not lines:
+            if unqualified:
+                return _("No valid licence (Settings require one to take clients)")
             return False
         return _(
             "No valid licence for: %(lines)s", lines=", ".join(lines.sorted("name").mapped("name"))
