@@ -59,11 +59,7 @@ class InsuranceCompetitorTarget(models.Model):
 
     @property
     def _table_query(self):
-        to_flush = SQL("").join(
-            SQL("", to_flush=self.env[model_name]._fields[fname])
-            for model_name, fnames in VIEW_DEPENDS.items()
-            for fname in fnames
-        )
+        to_flush = self._view_flush_fields(VIEW_DEPENDS)
         return SQL(
             """%(flush_fields)s
             SELECT hc.id, hc.analysis_id, a.partner_id, a.company_id, hc.line_id,

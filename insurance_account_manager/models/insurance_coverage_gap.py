@@ -98,11 +98,7 @@ class InsuranceCoverageGap(models.Model):
 
     @property
     def _table_query(self):
-        to_flush = SQL("").join(
-            SQL("", to_flush=self.env[model_name]._fields[fname])
-            for model_name, fnames in VIEW_DEPENDS.items()
-            for fname in fnames
-        )
+        to_flush = self._view_flush_fields(VIEW_DEPENDS)
         today = fields.Date.context_today(self)
         return SQL(
             """%(flush_fields)s

@@ -1,4 +1,5 @@
-from odoo import _, models
+from odoo import _, api, models
+from odoo.tools import SQL
 
 
 class InsuranceOpportunitySourceMixin(models.AbstractModel):
@@ -9,6 +10,16 @@ class InsuranceOpportunitySourceMixin(models.AbstractModel):
 
     _name = "insurance.opportunity.source.mixin"
     _description = "Opportunity Source"
+
+    @api.model
+    def _view_flush_fields(self, depends):
+        """SQL that flushes, before the view (``_table_query``) is read, the
+        stored fields it reads: ``depends`` is {model name: [field names]}."""
+        return SQL("").join(
+            SQL("", to_flush=self.env[model_name]._fields[fname])
+            for model_name, fnames in depends.items()
+            for fname in fnames
+        )
 
     def _insurance_opportunity_values(self):
         """The values of the new opportunity of one record: the client, its

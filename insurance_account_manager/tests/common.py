@@ -18,9 +18,11 @@ client_shenyang   user_am_other       -                policy_liability (5,000 /
 ``user_am_2``; ``user_am_other`` belongs to no team led by ``user_lead``.
 """
 
+import importlib.util
 import json
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 from odoo import Command
 from odoo.tests import HttpCase, TransactionCase, new_test_user
@@ -32,6 +34,16 @@ GROUP_HANDLER = "insurance_account_manager.insurance_group_service_handler"
 
 COVER_START = date(2026, 1, 1)
 COVER_END = date(2026, 12, 31)
+
+
+def load_migration(version, filename):
+    """The migration script ``migrations/<version>/<filename>`` of the addon
+    as a module, for its tests to call its functions."""
+    path = Path(__file__).resolve().parent.parent / "migrations" / version / filename
+    spec = importlib.util.spec_from_file_location(f"migration_{version}_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 class InsuranceCommon(TransactionCase):

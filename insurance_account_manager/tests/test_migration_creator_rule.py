@@ -1,20 +1,14 @@
 """The 18.0.1.3.0 migration takes read off the creators' rule on clients and
 drops the index that served it, unless an administrator changed the rule."""
 
-import importlib.util
-from pathlib import Path
-
 from odoo.tests import TransactionCase, tagged
 from odoo.tools.sql import create_index, index_exists
 
-MIGRATION = Path(__file__).resolve().parent.parent / "migrations" / "18.0.1.3.0" / "post-migrate.py"
+from .common import load_migration
 
 
 def _migration():
-    spec = importlib.util.spec_from_file_location("post_migrate_creator_rule", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_migration("18.0.1.3.0", "post-migrate.py")
 
 
 @tagged("post_install", "-at_install", "insurance")

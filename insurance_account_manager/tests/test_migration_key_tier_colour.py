@@ -1,21 +1,13 @@
 """The 18.0.1.2.0 migration recolours the key tier of a database installed
 with the old default (red) and leaves a colour an administrator chose."""
 
-import importlib.util
-from pathlib import Path
-
 from odoo.tests import TransactionCase, tagged
 
-MIGRATION = (
-    Path(__file__).resolve().parent.parent / "migrations" / "18.0.1.2.0" / "post-key-tier-colour.py"
-)
+from .common import load_migration
 
 
 def _migration():
-    spec = importlib.util.spec_from_file_location("post_key_tier_colour", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_migration("18.0.1.2.0", "post-key-tier-colour.py")
 
 
 @tagged("post_install", "-at_install", "insurance")
