@@ -5,7 +5,7 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
-from odoo.tools.sql import column_exists, create_column, create_index, make_index_name
+from odoo.tools.sql import create_index, make_index_name
 
 from .install_sql import create_many2one_columns
 from .res_partner import GROUP_INSURANCE_AM
@@ -53,25 +53,28 @@ class CrmLead(models.Model):
     )
 
     def _auto_init(self):
-        self._insurance_init_commercial_partner()
-        create_many2one_columns(self)
+        self._insurance_init_columns()
         return super()._auto_init()
 
+    def _insurance_init_columns(self):
+        """The addon's new many2one columns with their keys, and the
+        commercial entity filled in SQL if its column is new."""
+        if "commercial_partner_id" in create_many2one_columns(self):
+            self._insurance_init_commercial_partner()
+
     def _insurance_init_commercial_partner(self):
-        """Create the commercial entity's column and fill it in one UPDATE when
-        the addon is installed where CRM already holds leads. Left to the ORM,
-        the stored related field is computed lead by lead: 100,000 leads took
-        three minutes to install (one query per lead, then 1,000 UPDATEs),
-        against seconds without leads. Nothing once the column exists.
+        """Fill the commercial entity's new column (created with its foreign
+        key by ``create_many2one_columns``) in one UPDATE when the addon is
+        installed where CRM already holds leads. Left to the ORM, the stored
+        related field is computed lead by lead: 100,000 leads took three
+        minutes to install (one query per lead, then 1,000 UPDATEs), against
+        seconds without leads.
 
         The index (``btree_not_null``, named as the ORM names it, which then
         finds it) exists before the UPDATE: built after it, over the rows the
         UPDATE left behind, PostgreSQL would not use it in a transaction older
         than the index (``pg_index.indcheckxmin``)."""
         cr = self.env.cr
-        if column_exists(cr, "crm_lead", "commercial_partner_id"):
-            return
-        create_column(cr, "crm_lead", "commercial_partner_id", "int4")
         create_index(
             cr,
             make_index_name("crm_lead", "commercial_partner_id"),

@@ -21,8 +21,9 @@ def create_many2one_columns(model):
     Called from ``_auto_init`` before the ORM's. A field whose comodel's table
     does not exist yet (a model of the addon set up after ``model``) is left
     to the ORM, as is a required field and anything that is not a plain
-    column to a plain table."""
+    column to a plain table. Returns the names of the columns created."""
     cr = model.env.cr
+    created = []
     for field in model._fields.values():
         if not (
             field.type == "many2one"
@@ -60,3 +61,5 @@ def create_many2one_columns(model):
         model.env["ir.model.constraint"]._reflect_constraint(
             model, conname, "f", None, field._module
         )
+        created.append(field.name)
+    return created

@@ -335,7 +335,6 @@ class InsuranceServiceRequest(models.Model):
         and mail.thread's ``create`` does nothing more under
         ``tracking_disable``). Superuser only."""
         assert self.env.su, "the renewal generator creates its requests as superuser"
-        self.check_access("create")
         given = set().union(*vals_list)
         # what _prepare_create_values discards: ids, magic fields, the
         # context's defaults of read-only precomputed fields
@@ -352,19 +351,23 @@ class InsuranceServiceRequest(models.Model):
         }
         now, uid = self.env.cr.now(), self.env.uid
         magic = {"create_uid": uid, "create_date": now, "write_uid": uid, "write_date": now}
-        field_computed = self.pool.field_computed
-        data_list = []
-        for vals in vals_list:
-            stored = {**defaults, **vals, **magic}
-            protected = set()
-            for name in vals:
-                field = self._fields[name]
-                if field.compute:
-                    protected.update(field_computed.get(field, [field]))
-            data_list.append(
-                {"stored": stored, "inversed": {}, "inherited": {}, "protected": protected}
-            )
-        requests = self._create(data_list)
+        # every request gives the same fields: the same computed ones protected
+        protected = set()
+        for name in given:
+            field = self._fields[name]
+            if field.compute:
+                protected.update(self.pool.field_computed.get(field, [field]))
+        data_list = [
+            {
+                "stored": {**defaults, **vals, **magic},
+                "inversed": {},
+                "inherited": {},
+                "protected": protected,
+            }
+            for vals in vals_list
+        ]
+        # no tracking of the new requests (as create under tracking_disable)
+        requests = self.with_context(tracking_disable=True)._create(data_list)
         requests._check_company()
         requests._subscribe_accountable_managers()
         return requests
@@ -381,14 +384,9 @@ class InsuranceServiceRequest(models.Model):
         in the values, the create takes them as they are (a computed field
         left out here is still computed by the ORM). Kept equal to the computes
         by test_service_renewal's comparison with a recomputation."""
-        now = fields.Datetime.now()
+        now = date_open
         threshold = self._premium_rise_threshold()
-        slas = (
-            self.env["insurance.service.sla"]
-            .sudo()
-            .search([("type_id", "in", [t.id for t in first_stages])])
-        )
-        sla_rows = [(sla.id, sla.type_id.id, sla.tier_id.id or None, sla.sequence) for sla in slas]
+        sla_rows = self._sla_rows([t.id for t in first_stages])
         SLA = self.env["insurance.service.sla"].sudo()
         rows = []  # (policy, values, calendar, hours)
         to_plan = defaultdict(set)  # calendar: {(hours, start)}

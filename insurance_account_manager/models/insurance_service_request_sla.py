@@ -65,13 +65,17 @@ class InsuranceServiceRequest(models.Model):
         for request in self:
             request.sla_id = matches[request]
 
+    @api.model
+    def _sla_rows(self, type_ids):
+        """The active SLA rules of the pipelines ``type_ids``, read once, as
+        the rows of :func:`tools.service.match_sla`."""
+        slas = self.env["insurance.service.sla"].sudo().search([("type_id", "in", list(type_ids))])
+        return [(sla.id, sla.type_id.id, sla.tier_id.id or None, sla.sequence) for sla in slas]
+
     def _sla_match(self):
         """``{request: SLA rule}`` for the requests of ``self``: the active rules
         of their pipelines, read once, matched on the client's tier."""
-        slas = (
-            self.env["insurance.service.sla"].sudo().search([("type_id", "in", self.type_id.ids)])
-        )
-        rows = [(sla.id, sla.type_id.id, sla.tier_id.id or None, sla.sequence) for sla in slas]
+        rows = self._sla_rows(self.type_id.ids)
         SLA = self.env["insurance.service.sla"]
         return {
             request: SLA.browse(

@@ -283,10 +283,10 @@ class ResPartner(models.Model):
 
     def web_read(self, specification):
         self._insurance_fetch_lines(specification)
-        self._insurance_prefetch_names(specification)
+        self._insurance_prefetch_m2o_names(specification)
         return super().web_read(specification)
 
-    def _insurance_prefetch_names(self, specification):
+    def _insurance_prefetch_m2o_names(self, specification):
         """The display names of the form's many2one fields read at once per
         model: web_read reads each field's names apart, and a user's name costs
         two queries (users, then partners), so the salesperson, the account

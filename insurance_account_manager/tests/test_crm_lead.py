@@ -318,7 +318,7 @@ class TestCrmLeadInstall(TransactionCase):
         self.env.flush_all()
         # as on a database where CRM was installed before the addon (rolled back)
         self.env.cr.execute("ALTER TABLE crm_lead DROP COLUMN commercial_partner_id CASCADE")
-        Lead._insurance_init_commercial_partner()
+        Lead._insurance_init_columns()
         self.env.invalidate_all()
         for lead in of_contact | of_company | of_archived | lost:
             self.assertEqual(lead.commercial_partner_id, company, lead.name)
@@ -327,11 +327,18 @@ class TestCrmLeadInstall(TransactionCase):
         self.assertTrue(
             index_exists(self.env.cr, make_index_name("crm_lead", "commercial_partner_id"))
         )
+        # and its foreign key, made with the column (no read of the table)
+        self.assertEqual(
+            get_foreign_keys(
+                self.env.cr, "crm_lead", "commercial_partner_id", "res_partner", "id", "set null"
+            ),
+            ["crm_lead_commercial_partner_id_fkey"],
+        )
         # once the column exists, nothing is written again
         self.env.cr.execute(
             "UPDATE crm_lead SET commercial_partner_id = NULL WHERE id = %s", [lost.id]
         )
-        Lead._insurance_init_commercial_partner()
+        Lead._insurance_init_columns()
         self.env.invalidate_all()
         self.assertFalse(lost.commercial_partner_id)
 
