@@ -8,8 +8,9 @@ from odoo.tools import format_date
 
 from ..tools import validation
 
-# A manager's team lead hears of a licence this many days before it expires
-# (and once more if the notice was given after it lapsed: see lapse_notified).
+# A manager's team lead hears of a licence once, this many days before it
+# expires (or when it lapsed, if it was not heard of before); a new expiry date,
+# holder or archiving makes a new notice due (see lapse_notified).
 LICENCE_NOTICE_DAYS = 30
 LICENCE_NOTICE_BATCH = 500
 # what moves a licence's expiry: a new notice is due after any of them changes
@@ -90,7 +91,11 @@ class InsuranceQualification(models.Model):
     def create(self, vals_list):
         if not self.env.su and any("lapse_notified" in vals for vals in vals_list):
             raise AccessError(_("Only the server records that a licence lapse was notified."))
-        return super().create(vals_list)
+        records = super().create(vals_list)
+        # a context default (default_lapse_notified) is not in the values above
+        if not self.env.su and records.filtered("lapse_notified"):
+            raise AccessError(_("Only the server records that a licence lapse was notified."))
+        return records
 
     def write(self, vals):
         if not self.env.su and "lapse_notified" in vals:

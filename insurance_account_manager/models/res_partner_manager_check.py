@@ -103,7 +103,14 @@ class ResPartner(models.Model):
             )
         self.check_access("write")
         team = self._insurance_team_managers()
-        outside = self.filtered(lambda partner: partner.account_manager_id not in team)
+        # a client without manager is the team leads' to dispatch (to their
+        # teams' managers: _insurance_check_manager_targets)
+        outside = self.filtered(
+            lambda partner: (
+                partner.account_manager_id not in team
+                and (partner.account_manager_id or not partner.is_insurance_client)
+            )
+        )
         if outside:
             raise AccessError(
                 _(

@@ -175,6 +175,20 @@ class TestLicenceLapse(InsuranceRpcCase):
                 },
                 errors=ACCESS,
             )
+            # nor through a context default
+            self.assertRpcRefused(
+                user,
+                "insurance.qualification",
+                "create",
+                {
+                    "user_id": self.user_am.id,
+                    "licence_number": f"QUIET-CTX-{user.id}",
+                    "line_ids": [Command.set(licence.line_ids.ids)],
+                    "date_expiry": str(self.today - timedelta(days=1)),
+                },
+                context={"default_lapse_notified": True},
+                errors=ACCESS,
+            )
         self.assertTrue(licence.lapse_notified)
         self.assertFalse(
             self.env["insurance.qualification"].search([("licence_number", "=like", "QUIET-%")])

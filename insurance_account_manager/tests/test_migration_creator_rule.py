@@ -1,6 +1,9 @@
 """The 18.0.1.3.0 migration takes read off the creators' rule on clients and
 drops the index that served it, unless an administrator changed the rule."""
 
+from datetime import timedelta
+
+from odoo import fields
 from odoo.tests import TransactionCase, tagged
 from odoo.tools.sql import create_index, index_exists
 
@@ -70,22 +73,39 @@ class TestMigrationCreatorRule(TransactionCase):
         self.assertFalse(self.migration.rewrite_creator_rule(self.env))
         self.assertFalse(self._index())
 
-    def test_team_lead_rule_gains_clients_without_manager(self):
-        rule = self.env.ref(self.migration.TEAM_LEAD_RULE)
-        self.assertEqual(rule.domain_force, self.migration.TEAM_LEAD_NEW_DOMAIN)
-        self.assertFalse(self.migration.widen_team_lead_rule(self.env))
-        rule.write(
-            {
-                "domain_force": self.migration.TEAM_LEAD_OLD_DOMAIN,
-                "name": self.migration.TEAM_LEAD_OLD_NAME,
-            }
+    def test_team_leads_queue_is_its_own_rule(self):
+        """The team leads' rule on their teams' clients is as before; the
+        clients without manager are a rule of their own, without delete."""
+        team_rule = self.env.ref("insurance_account_manager.res_partner_rule_team_lead")
+        self.assertEqual(
+            team_rule.domain_force,
+            "[('account_manager_id.crm_team_member_ids.crm_team_id.user_id', '=', user.id)]",
+        )
+        queue = self.env.ref("insurance_account_manager.res_partner_rule_team_lead_unassigned")
+        self.assertEqual(
+            (queue.perm_read, queue.perm_write, queue.perm_create, queue.perm_unlink),
+            (True, True, False, False),
+        )
+
+    def test_old_lapses_are_marked_notified(self):
+        user = self.env["res.users"].create({"name": "Lapse Holder", "login": "lapse_holder"})
+        today = fields.Date.today()
+        Qualification = self.env["insurance.qualification"]
+        old, recent = Qualification.create(
+            [
+                {
+                    "user_id": user.id,
+                    "licence_number": "OLD-1",
+                    "date_expiry": today - timedelta(days=400),
+                },
+                {
+                    "user_id": user.id,
+                    "licence_number": "NEW-1",
+                    "date_expiry": today - timedelta(days=3),
+                },
+            ]
         )
         self.migration.migrate(self.env.cr, "18.0.1.2.0")
         self.env.invalidate_all()
-        self.assertEqual(rule.domain_force, self.migration.TEAM_LEAD_NEW_DOMAIN)
-        self.assertEqual(rule.name, self.migration.TEAM_LEAD_NEW_NAME)
-        # an administrator's own domain stays
-        own = "[('account_manager_id.sale_team_id.user_id', '=', user.id)]"
-        rule.domain_force = own
-        self.assertFalse(self.migration.widen_team_lead_rule(self.env))
-        self.assertEqual(rule.domain_force, own)
+        self.assertTrue(old.lapse_notified)
+        self.assertFalse(recent.lapse_notified)

@@ -415,6 +415,28 @@ class TestSecurityRead(InsuranceRpcCase):
                     ["annual_premium"],
                     errors=ACCESS_ERROR,
                 )
+        # theirs to dispatch to a manager of their teams, not elsewhere, nor
+        # to delete
+        self._make_account_managers(self.user_am | self.user_am_other)
+        self.assertRpcRefused(
+            self.user_lead, "res.partner", "unlink", waiting.ids, errors=ACCESS_ERROR
+        )
+        self.assertRpcRefused(
+            self.user_lead,
+            "res.partner",
+            "write",
+            waiting.ids,
+            {"account_manager_id": self.user_am_other.id},
+            errors=ACCESS_ERROR,
+        )
+        self.rpc(
+            self.user_lead,
+            "res.partner",
+            "write",
+            waiting.ids,
+            {"account_manager_id": self.user_am.id},
+        )
+        self.assertEqual(waiting.account_manager_id, self.user_am)
 
     def _book_ids(self):
         return (self.client_harbin | self.client_dalian | self.client_shenyang).ids

@@ -6,12 +6,15 @@ read; the partial index on ``create_uid`` that served its read goes. The
 rule is ``noupdate``: rewritten here, with the index dropped, unless an
 administrator changed it (then both stay, and the administrator decides).
 
-Team leads read and write the clients without a manager, the queue they
-dispatch (they are the ones told of such a client): their rule, ``noupdate``
-too, gains that arm unless an administrator changed it."""
+Licences that lapsed more than the notice period ago are marked as notified:
+the first daily notice after the upgrade announces only current lapses."""
 
 from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL
+
+from odoo.addons.insurance_account_manager.models.insurance_qualification import (
+    LICENCE_NOTICE_DAYS,
+)
 
 RULE = "insurance_account_manager.res_partner_rule_account_manager_created"
 OLD_NAME = "Insurance Client: created by the user (read)"
@@ -51,34 +54,21 @@ def rewrite_creator_rule(env):
     return True
 
 
-TEAM_LEAD_RULE = "insurance_account_manager.res_partner_rule_team_lead"
-TEAM_LEAD_OLD_DOMAIN = (
-    "[('account_manager_id.crm_team_member_ids.crm_team_id.user_id', '=', user.id)]"
-)
-TEAM_LEAD_NEW_DOMAIN = (
-    "['|', ('account_manager_id', '=', False), "
-    "('account_manager_id.crm_team_member_ids.crm_team_id.user_id', '=', user.id)]"
-)
-TEAM_LEAD_OLD_NAME = "Insurance Client: clients of the led teams"
-TEAM_LEAD_NEW_NAME = "Insurance Client: clients of the led teams and clients without manager"
-
-
-def widen_team_lead_rule(env):
-    """Give the team leads' rule the clients without manager if the rule is as
-    installed before 18.0.1.3.0; return whether it was rewritten."""
-    rule = env.ref(TEAM_LEAD_RULE, raise_if_not_found=False)
-    if not rule or rule.domain_force != TEAM_LEAD_OLD_DOMAIN:
-        return False
-    rule.write(
-        {
-            "domain_force": TEAM_LEAD_NEW_DOMAIN,
-            "name": TEAM_LEAD_NEW_NAME if rule.name == TEAM_LEAD_OLD_NAME else rule.name,
-        }
+def mark_old_lapses_notified(env):
+    """Licences that lapsed before the notices existed (more than the notice
+    period ago) are not announced all at once by the first run of the daily
+    notice: only those lapsing now or soon are."""
+    env.cr.execute(
+        SQL(
+            "UPDATE insurance_qualification SET lapse_notified = TRUE"
+            " WHERE date_expiry < CURRENT_DATE - %s AND NOT COALESCE(lapse_notified, FALSE)",
+            LICENCE_NOTICE_DAYS,
+        )
     )
-    return True
+    return env.cr.rowcount
 
 
 def migrate(cr, version):
     env = api.Environment(cr, SUPERUSER_ID, {})
     rewrite_creator_rule(env)
-    widen_team_lead_rule(env)
+    mark_old_lapses_notified(env)
